@@ -1,0 +1,5 @@
+export * from './params';
+export * from './algorithm';
+export * from './response';
+export * from './nonce';
+export * from './exchange';

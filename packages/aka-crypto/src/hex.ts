@@ -1,0 +1,31 @@
+/** Strict hex handling for keys and protocol fields: wrong input is an error, never a silent truncation. */
+
+export class HexError extends Error {
+  override name = 'HexError';
+}
+
+const HEX_RE = /^[0-9a-fA-F]*$/;
+
+/**
+ * Parses `value` as hex of exactly `bytes` octets (any length when `bytes` is omitted).
+ * `name` appears in the error so the caller can tell which field was wrong.
+ */
+export function fromHex(value: string, name: string, bytes?: number): Buffer {
+  const v = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value;
+  if (!HEX_RE.test(v) || v.length % 2 !== 0) {
+    throw new HexError(`${name}: not an even number of hex digits: "${value}"`);
+  }
+  if (bytes !== undefined && v.length !== bytes * 2) {
+    throw new HexError(`${name}: expected ${bytes} bytes (${bytes * 2} hex digits), got ${v.length / 2}`);
+  }
+  return Buffer.from(v, 'hex');
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+/** Checks that a binary argument has the length a function needs. */
+export function requireLength(b: Uint8Array, bytes: number, name: string): void {
+  if (b.length !== bytes) throw new RangeError(`${name}: expected ${bytes} bytes, got ${b.length}`);
+}
