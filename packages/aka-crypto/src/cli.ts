@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `aka` command (DESIGN.md section 5): JSON on stdout, one line on stderr when something is wrong,
  * exit 0 success, 1 failure, 2 bad usage.
@@ -213,7 +212,8 @@ export function run(argv: string[], io: Io): number {
   }
 }
 
-if (require.main === module) {
+/** Entry point of the `aka` command (bin/aka.js). */
+export function main(): void {
   process.exitCode = run(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

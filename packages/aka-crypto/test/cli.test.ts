@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { sets } from './vectors';
 
 const run = promisify(execFile);
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
+const CLI = join(__dirname, '..', 'bin', 'aka.js');
 
 async function aka(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -18,7 +18,7 @@ async function aka(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-describe('the aka command (built dist/cli.js, run as a process)', () => {
+describe('the aka command (bin/aka.js over the built dist/, run as a process)', () => {
   it.each(sets)('milenage prints test set %s', async (_n, s) => {
     const r = await aka([
       'milenage',
