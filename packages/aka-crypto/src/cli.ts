@@ -34,7 +34,6 @@ function json(io: Io, value: Record<string, unknown>): void {
 function program(io: Io): Command {
   const p = new Command('aka')
     .description('Milenage, AUTS and HTTP Digest (AKAv1/AKAv2) calculations; JSON on stdout')
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.err(s), writeErr: (s) => io.err(s) })
     .exitOverride();
 
@@ -190,12 +189,9 @@ export function run(argv: string[], io: Io): number {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // help and version are not errors; commander has already written its message
-      return e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.help' ||
-        e.code === 'commander.version'
-        ? 0
-        : 2;
+      // --help and --version are not errors; help shown because no command was given is bad usage.
+      // Commander has already written its one-line message (or the help) to stderr.
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
     const msg = e instanceof Error ? e.message : String(e);
     if (

@@ -4,17 +4,19 @@ export class HexError extends Error {
   override name = 'HexError';
 }
 
-const HEX_RE = /^[0-9a-fA-F]*$/;
-
 /**
  * Parses `value` as hex of exactly `bytes` octets (any length when `bytes` is omitted).
- * `name` appears in the error so the caller can tell which field was wrong.
+ * `name` appears in the error so the caller can tell which field was wrong; the value never does,
+ * since it is often a key (K, OPc) or RES.
  */
 export function fromHex(value: string, name: string, bytes?: number): Buffer {
-  const v = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value;
-  if (!HEX_RE.test(v) || v.length % 2 !== 0) {
-    throw new HexError(`${name}: not an even number of hex digits: "${value}"`);
+  const prefixed = value.startsWith('0x') || value.startsWith('0X');
+  const v = prefixed ? value.slice(2) : value;
+  const bad = v.search(/[^0-9a-fA-F]/);
+  if (bad >= 0) {
+    throw new HexError(`${name}: character ${bad + (prefixed ? 3 : 1)} is not a hex digit`);
   }
+  if (v.length % 2 !== 0) throw new HexError(`${name}: odd number of hex digits (${v.length})`);
   if (bytes !== undefined && v.length !== bytes * 2) {
     throw new HexError(`${name}: expected ${bytes} bytes (${bytes * 2} hex digits), got ${v.length / 2}`);
   }

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { requireLength } from './hex';
 import type { Milenage } from './milenage';
-import { sqnFromBytes, sqnToBytes } from './sqn';
+import { sqnFromBytes, sqnToBytes, type SqnGenerator } from './sqn';
 
 /** The dummy AMF used in MAC-S (TS 33.102 6.3.3). */
 export const AMF_RESYNC = Buffer.from([0, 0]);
@@ -34,4 +34,18 @@ export function verifyAuts(m: Milenage, rand: Uint8Array, auts: Uint8Array): Aut
   for (let i = 0; i < 6; i++) sqn[i] = auts[i]! ^ akStar[i]!;
   const { macS } = m.f1(rand, sqn, AMF_RESYNC);
   return { sqnMs: sqnFromBytes(sqn), macSOk: timingSafeEqual(macS, auts.subarray(6, 14)) };
+}
+
+/**
+ * The whole network-side resynchronisation (TS 33.102 6.3.5): recover SQN_MS from AUTS, check MAC-S, and
+ * only when it holds let the generator move SQN_HE. A bad MAC-S never moves SQN_HE.
+ */
+export function resyncFromAuts(
+  generator: SqnGenerator,
+  m: Milenage,
+  rand: Uint8Array,
+  auts: Uint8Array,
+): AutsCheck & { changed: boolean } {
+  const check = verifyAuts(m, rand, auts);
+  return { ...check, changed: check.macSOk ? generator.resync(check.sqnMs) : false };
 }

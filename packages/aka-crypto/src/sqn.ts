@@ -41,6 +41,11 @@ export function makeSqn(seq: number, ind: number, indBits = DEFAULT_IND_BITS): n
   return seq * slots + ind;
 }
 
+/** SEQ has reached its maximum: a new vector would repeat an SQN (Annex C.1.3 forbids wrapping). */
+export class SqnExhaustedError extends Error {
+  override name = 'SqnExhaustedError';
+}
+
 export interface SqnProfile {
   indBits: number;
   delta: number;
@@ -68,19 +73,20 @@ export class SqnGenerator {
     return this.seq;
   }
 
-  /** The next SQN for the consumer holding `ind`; advances SEQ_HE. */
+  /** The next SQN for the consumer holding `ind`; advances SEQ_HE. Throws once SEQ is used up. */
   next(ind: number): number {
     const maxSeq = 2 ** (SQN_BITS - this.profile.indBits) - 1;
-    const seq = this.seq >= maxSeq ? maxSeq : this.seq + 1; // SEQ never wraps (Annex C.1.3 forbids it)
-    const sqn = makeSqn(seq, ind, this.profile.indBits);
-    this.seq = seq;
+    if (this.seq >= maxSeq)
+      throw new SqnExhaustedError(`SEQ_HE is at its maximum (${maxSeq}); SQN cannot advance`);
+    const sqn = makeSqn(this.seq + 1, ind, this.profile.indBits);
+    this.seq += 1;
     return sqn;
   }
 
   /**
-   * Re-synchronisation after a verified AUTS (TS 33.102 6.3.5): if the next SQN from SQN_HE would be accepted
-   * by a USIM whose highest accepted value is SQN_MS, SQN_HE stays; otherwise SEQ_HE is set to SEQ(SQN_MS),
-   * so the next vector carries SEQ(SQN_MS) + 1. Only call this once MAC-S has been checked.
+   * Re-synchronisation after a verified AUTS (TS 33.102 6.3.5; `resyncFromAuts` checks MAC-S first):
+   * if the next SQN from SQN_HE would be accepted by a USIM whose highest accepted value is SQN_MS,
+   * SQN_HE stays; otherwise SEQ_HE is set to SEQ(SQN_MS), so the next vector carries SEQ(SQN_MS) + 1.
    * Returns true when SEQ_HE changed.
    */
   resync(sqnMs: number): boolean {
@@ -99,23 +105,32 @@ export class SqnGenerator {
  */
 export class IndAllocator {
   private readonly byConsumer = new Map<string, number>();
-  private nextInd = 0;
+  private nextShared = 0;
 
   constructor(
     readonly indBits = DEFAULT_IND_BITS,
     assigned: Iterable<[string, number]> = [],
   ) {
     for (const [consumer, ind] of assigned) {
+      if (!Number.isInteger(ind) || ind < 0 || ind >= 2 ** indBits) {
+        throw new RangeError(`IND ${ind} of ${consumer} outside 0..${2 ** indBits - 1}`);
+      }
       this.byConsumer.set(consumer, ind);
-      this.nextInd = Math.max(this.nextInd, ind + 1) % 2 ** indBits;
     }
   }
 
+  /** The consumer's IND: the lowest free one for a new consumer, round robin once all are taken. */
   indFor(consumer: string): number {
     let ind = this.byConsumer.get(consumer);
     if (ind === undefined) {
-      ind = this.nextInd;
-      this.nextInd = (this.nextInd + 1) % 2 ** this.indBits;
+      const slots = 2 ** this.indBits;
+      const taken = new Set(this.byConsumer.values());
+      ind = -1;
+      for (let i = 0; i < slots && ind < 0; i++) if (!taken.has(i)) ind = i;
+      if (ind < 0) {
+        ind = this.nextShared;
+        this.nextShared = (this.nextShared + 1) % slots;
+      }
       this.byConsumer.set(consumer, ind);
     }
     return ind;

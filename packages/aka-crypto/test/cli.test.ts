@@ -227,7 +227,7 @@ describe('the aka command (bin/aka.js over the built dist/, run as a process)', 
         '--amf',
         'b9b9',
       ],
-      /--k: not an even number of hex digits/,
+      /--k: character 1 is not a hex digit/,
     ],
     [
       'short RAND',
@@ -287,5 +287,36 @@ describe('the aka command (bin/aka.js over the built dist/, run as a process)', 
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(reason as RegExp);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('never echoes a key in an error: a K with a trailing space is reported by position only', async () => {
+    const [, s] = sets[0]!;
+    const r = await aka([
+      'milenage',
+      '--k',
+      s.K + ' ',
+      '--opc',
+      s.OPc,
+      '--rand',
+      s.RAND,
+      '--sqn',
+      s.SQN,
+      '--amf',
+      s.AMF,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--k: character 33 is not a hex digit/);
+    expect(r.stderr).not.toContain(s.K);
+  });
+
+  it('no command: usage on stderr, exit 2; --help: exit 0', async () => {
+    const none = await aka([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/Usage: aka/);
+    const help = await aka(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stderr).toMatch(/milenage/);
   });
 });

@@ -4,12 +4,13 @@ import {
   authenticationInfo,
   decodeAkaNonce,
   digestResponse,
-  digestRspauth,
   encodeAkaNonce,
   parseAlgorithm,
   parseChallenges,
   parseCredentials,
-  verifyResponse,
+  verifyCredentials,
+  AuthHeaderError,
+  formatParam,
 } from '../src/digest';
 import { h, sets } from './vectors';
 
@@ -203,8 +204,9 @@ describe('header parsing', () => {
     ['garbage after value', 'Digest realm="a" nonce="b"'],
     ['control character', 'Digest realm="a\u0001"'],
     ['empty', '   '],
+    ['token68 of padding only', 'Basic ='],
   ])('refuses %s', (_name, value) => {
-    expect(() => parseChallenges(value)).toThrow();
+    expect(() => parseChallenges(value)).toThrow(AuthHeaderError);
   });
 
   it('refuses oversized headers instead of scanning them', () => {
@@ -219,88 +221,139 @@ describe('header parsing', () => {
   });
 });
 
+describe('header writing refuses what cannot be written', () => {
+  it('control characters in values and non-token names', () => {
+    expect(() => formatParam({ name: 'realm', value: 'a\r\nX-Evil: 1', quoted: true })).toThrow(
+      AuthHeaderError,
+    );
+    expect(() => formatParam({ name: 'bad name', value: 'x', quoted: true })).toThrow(
+      /not a valid parameter name/,
+    );
+    expect(formatParam({ name: 'realm', value: 'tab\there', quoted: true })).toBe('realm="tab\there"');
+  });
+});
+
 describe('a whole exchange: client answers, server verifies and writes Authentication-Info', () => {
   const res = h(set1.f2_RES);
   const ik = h(set1.f4_IK);
   const ck = h(set1.f3_CK);
+  const aka = { res, ik, ck };
   const challenge = `Digest realm="home1.net", nonce="${AKA.nonce}", algorithm=AKAv2-MD5, qop="auth,auth-int", opaque="op1"`;
-
-  it.each(['auth', 'auth-int'] as const)('qop=%s', (qop) => {
-    const body = '<?xml version="1.0"?><resource-lists/>';
-    const ch = parseChallenges(challenge)[0]!;
-    const a = answerChallenge(ch, {
+  const issued = {
+    algorithm: 'AKAv2-MD5',
+    qop: ['auth', 'auth-int'] as const,
+    realm: 'home1.net',
+    nonce: AKA.nonce,
+  };
+  const body = '<?xml version="1.0"?><resource-lists/>';
+  const answer = (o: Partial<Parameters<typeof answerChallenge>[1]> = {}, ch = challenge) =>
+    answerChallenge(parseChallenges(ch)[0]!, {
       username: 'user1_private@home1.net',
-      aka: { res, ik, ck },
+      aka,
       method: 'PUT',
       uri: '/services/x',
       body,
-      qop,
       nc: 1,
+      ...o,
     });
-    const creds = parseCredentials(a.header).params;
-    expect(creds.get('opaque')).toBe('op1');
-    expect(creds.get('algorithm')).toBe('AKAv2-MD5');
-    expect(creds.get('nc')).toBe('00000001');
-    expect(creds.get('qop')).toBe(qop);
-    expect(a.header).toMatch(/, qop=auth(-int)?, nc=00000001, /);
-    expect(verifyResponse(creds, { aka: { res, ik, ck }, method: 'PUT', body })).toBe(true);
-    // wrong XRES, method or body all fail
-    expect(verifyResponse(creds, { aka: { res: Buffer.alloc(8), ik, ck }, method: 'PUT', body })).toBe(false);
-    expect(verifyResponse(creds, { aka: { res, ik, ck }, method: 'GET', body })).toBe(false);
-    if (qop === 'auth-int')
-      expect(verifyResponse(creds, { aka: { res, ik, ck }, method: 'PUT', body: body + ' ' })).toBe(false);
-    const info = authenticationInfo(creds, { aka: { res, ik, ck }, body, nextnonce: 'nn' });
-    expect(info.get('rspauth')).toBe(
-      digestRspauth({
-        algorithm: 'AKAv2-MD5',
-        username: 'user1_private@home1.net',
-        realm: 'home1.net',
-        password: akaPassword(parseAlgorithm('AKAv2-MD5'), { res, ik, ck }),
-        nonce: AKA.nonce,
-        uri: '/services/x',
-        qop,
-        nc: '00000001',
-        cnonce: creds.get('cnonce'),
-        body,
-      }),
-    );
-    expect(info.toString()).toMatch(
-      new RegExp(`^nextnonce="nn", qop=${qop}, rspauth="[0-9a-f]{32}", cnonce="[^"]+", nc=00000001$`),
+  const verify = (header: string, o: Partial<Parameters<typeof verifyCredentials>[1]> = {}) =>
+    verifyCredentials(parseCredentials(header).params, { issued, aka, method: 'PUT', body, ...o });
+
+  it.each(['auth', 'auth-int'] as const)(
+    'qop=%s: the server accepts the right answer and only that',
+    (qop) => {
+      const a = answer({ qop });
+      const creds = parseCredentials(a.header).params;
+      expect(creds.get('opaque')).toBe('op1');
+      expect(creds.get('algorithm')).toBe('AKAv2-MD5');
+      expect(creds.get('nc')).toBe('00000001');
+      expect(creds.get('qop')).toBe(qop);
+      expect(a.header).toMatch(/, qop=auth(-int)?, nc=00000001, /);
+      expect(verify(a.header)).toEqual({ kind: 'ok' });
+      expect(verify(a.header, { aka: { res: Buffer.alloc(8), ik, ck } })).toEqual({
+        kind: 'failed',
+        reason: 'response does not match',
+      });
+      expect(verify(a.header, { method: 'GET' }).kind).toBe('failed');
+      expect(verify(a.header, { body: body + ' ' }).kind).toBe(qop === 'auth-int' ? 'failed' : 'ok');
+    },
+  );
+
+  it('refuses downgrades: another algorithm, no qop, a qop not offered, another nonce or realm', () => {
+    // an AKAv1 answer (RES as password) to an AKAv2 challenge
+    const v1 = answer({ qop: 'auth' }, challenge.replace('AKAv2-MD5', 'AKAv1-MD5'));
+    expect(verify(v1.header)).toEqual({ kind: 'failed', reason: 'algorithm AKAv1-MD5 was not offered' });
+    // the RFC 2069 form, without qop and nc
+    const noQop = answer({}, challenge.replace(', qop="auth,auth-int"', ''));
+    expect(verify(noQop.header)).toEqual({ kind: 'failed', reason: 'qop (none) was not offered' });
+    const intOnly = { ...issued, qop: ['auth-int'] as const };
+    expect(verify(answer({ qop: 'auth' }).header, { issued: intOnly })).toEqual({
+      kind: 'failed',
+      reason: 'qop auth was not offered',
+    });
+    expect(verify(answer().header, { issued: { ...issued, nonce: 'other' } }).kind).toBe('failed');
+    expect(verify(answer().header, { issued: { ...issued, realm: 'other.net' } }).kind).toBe('failed');
+  });
+
+  it('malformed credentials throw AuthHeaderError (an HTTP 400), not a generic error', () => {
+    const a = answer({ qop: 'auth' });
+    const noNc = a.header.replace(/, nc=00000001/, '');
+    expect(() => verify(noNc)).toThrow(AuthHeaderError);
+    expect(() => verify(a.header.replace(/, response="[0-9a-f]+"/, ''))).toThrow(/lack "response"/);
+    expect(() => verify(a.header + ', auts="AAAA"')).toThrow(/auts holds 3 octets/);
+  });
+
+  it('a sync failure (auts, empty password) is recognised as resync, and gets no Authentication-Info', () => {
+    const auts = h('451e8beca53b8506fa82045c245c');
+    const a = answer({ auts, qop: 'auth' });
+    const v = verify(a.header);
+    expect(v.kind).toBe('resync');
+    if (v.kind === 'resync') expect(v.auts.toString('hex')).toBe('451e8beca53b8506fa82045c245c');
+    const forged = a.header.replace(/response="[0-9a-f]+"/, `response="${'0'.repeat(32)}"`);
+    expect(verify(forged).kind).toBe('failed');
+    expect(() => authenticationInfo(parseCredentials(a.header).params, { aka })).toThrow(
+      /synchronisation failure/,
     );
   });
 
-  it('hashes nc exactly as received: a decimal "00000010" is not the hex count 16', () => {
-    const ch = parseChallenges(challenge)[0]!;
-    const asSent = answerChallenge(ch, {
+  it('rspauth with auth-int covers the response body (independent MD5 value)', () => {
+    const a = answer({ qop: 'auth-int', cnonce: 'c0ffee' });
+    const info = authenticationInfo(parseCredentials(a.header).params, {
+      aka,
+      responseBody: '<ok/>',
+      nextnonce: 'nn',
+    });
+    // MD5(HA1:nonce:00000001:c0ffee:auth-int:MD5(":/services/x:" MD5("<ok/>"))), HA1 with the AKAv2 password
+    expect(info.get('rspauth')).toBe('4e836640110af35ab369729ae38b54ea');
+    expect(info.toString()).toBe(
+      'nextnonce="nn", qop=auth-int, rspauth="4e836640110af35ab369729ae38b54ea", cnonce="c0ffee", nc=00000001',
+    );
+  });
+
+  it('hashes nc exactly as received: "0000000A" is not normalised to lower case', () => {
+    const ch = parseChallenges('Digest realm="r", nonce="n", algorithm=AKAv1-MD5, qop="auth"')[0]!;
+    const a = answerChallenge(ch, {
       username: 'u',
-      aka: { res, ik, ck },
+      aka: { res },
       method: 'GET',
       uri: '/',
-      nc: '00000010',
+      nc: '0000000A',
       cnonce: 'c',
     });
-    const hexCount = answerChallenge(ch, {
-      username: 'u',
-      aka: { res, ik, ck },
+    expect(a.params.get('nc')).toBe('0000000A');
+    expect(a.response).toBe('e89b6ebf57beafa650f7f19b4aaa8aa2');
+    const v = verifyCredentials(parseCredentials(a.header).params, {
+      issued: { algorithm: 'AKAv1-MD5', qop: ['auth'], realm: 'r', nonce: 'n' },
+      aka: { res },
       method: 'GET',
-      uri: '/',
-      nc: 16,
-      cnonce: 'c',
     });
-    expect(hexCount.params.get('nc')).toBe('00000010');
-    expect(asSent.response).toBe(hexCount.response);
-    const nine = answerChallenge(ch, {
-      username: 'u',
-      aka: { res, ik, ck },
-      method: 'GET',
-      uri: '/',
-      nc: 9,
-      cnonce: 'c',
-    });
-    expect(nine.params.get('nc')).toBe('00000009');
+    expect(v).toEqual({ kind: 'ok' });
     expect(
-      verifyResponse(parseCredentials(asSent.header).params, { aka: { res, ik, ck }, method: 'GET' }),
-    ).toBe(true);
+      answerChallenge(ch, { username: 'u', aka: { res }, method: 'GET', uri: '/', nc: 9 }).params.get('nc'),
+    ).toBe('00000009');
+    expect(() =>
+      answerChallenge(ch, { username: 'u', aka: { res }, method: 'GET', uri: '/', nc: 2 ** 33 }),
+    ).toThrow(/nonce count/);
   });
 
   it('plain MD5 without qop uses the RFC 2069 form', () => {
@@ -308,8 +361,16 @@ describe('a whole exchange: client answers, server verifies and writes Authentic
     const a = answerChallenge(ch, { username: 'u', password: 'p', method: 'GET', uri: '/' });
     expect(a.params.has('qop')).toBe(false);
     expect(a.params.has('nc')).toBe(false);
-    expect(verifyResponse(a.params, { password: 'p', method: 'GET' })).toBe(true);
-    expect(verifyResponse(a.params, { password: 'q', method: 'GET' })).toBe(false);
+    const plain = { issued: { algorithm: 'MD5', qop: [], realm: 'r', nonce: 'n' }, method: 'GET' };
+    expect(verifyCredentials(a.params, { ...plain, password: 'p' })).toEqual({ kind: 'ok' });
+    expect(verifyCredentials(a.params, { ...plain, password: 'q' }).kind).toBe('failed');
+  });
+
+  it('accepts qop tokens in any case', () => {
+    const ch = parseChallenges('Digest realm="r", nonce="n", qop="AUTH"')[0]!;
+    expect(
+      answerChallenge(ch, { username: 'u', password: 'p', method: 'GET', uri: '/' }).params.get('qop'),
+    ).toBe('auth');
   });
 
   it('refuses a qop the server did not offer, and AKA challenges without secrets', () => {
@@ -317,8 +378,8 @@ describe('a whole exchange: client answers, server verifies and writes Authentic
     expect(() =>
       answerChallenge(ch, { username: 'u', password: 'p', method: 'GET', uri: '/', qop: 'auth-int' }),
     ).toThrow(/does not offer/);
-    const aka = parseChallenges('Digest realm="r", nonce="n", algorithm=AKAv1-MD5')[0]!;
-    expect(() => answerChallenge(aka, { username: 'u', password: 'p', method: 'GET', uri: '/' })).toThrow(
+    const akaCh = parseChallenges('Digest realm="r", nonce="n", algorithm=AKAv1-MD5')[0]!;
+    expect(() => answerChallenge(akaCh, { username: 'u', password: 'p', method: 'GET', uri: '/' })).toThrow(
       /AKA secrets/,
     );
   });

@@ -1,11 +1,12 @@
 import { Milenage } from '../src/milenage';
-import { computeAuts, verifyAuts } from '../src/resync';
+import { computeAuts, resyncFromAuts, verifyAuts } from '../src/resync';
 import {
   DEFAULT_DELTA,
   IndAllocator,
   indOf,
   makeSqn,
   seqOf,
+  SqnExhaustedError,
   SqnGenerator,
   sqnFromBytes,
   sqnToBytes,
@@ -53,6 +54,15 @@ describe('HE side: SqnGenerator', () => {
     expect(indOf(next)).toBe(9);
   });
 
+  it('refuses to hand out an SQN twice once SEQ is at its maximum', () => {
+    const max = 2 ** 43 - 1;
+    const g = new SqnGenerator(max - 1);
+    expect(seqOf(g.next(0))).toBe(max);
+    expect(() => g.next(0)).toThrow(SqnExhaustedError);
+    expect(() => g.next(1)).toThrow(SqnExhaustedError);
+    expect(g.seqHe).toBe(max);
+  });
+
   it('resync keeps SEQ_HE when its next SQN is already acceptable', () => {
     const g = new SqnGenerator(2000);
     expect(g.resync(makeSqn(1000, 0))).toBe(false);
@@ -75,6 +85,15 @@ describe('IndAllocator: one IND per consumer', () => {
     const b = new IndAllocator(5, a.entries());
     expect(b.indFor('scscf.home1.net')).toBe(1);
     expect(b.indFor('third')).toBe(2);
+  });
+
+  it('after a restore, gives a new consumer the lowest free IND, never a taken one', () => {
+    const a = new IndAllocator(5, [
+      ['y', 3],
+      ['x', 31],
+    ]);
+    expect([a.indFor('n0'), a.indFor('n1'), a.indFor('n2'), a.indFor('n3')]).toEqual([0, 1, 2, 4]);
+    expect(() => new IndAllocator(5, [['z', 40]])).toThrow(/IND 40/);
   });
 
   it('wraps round robin after 32 consumers', () => {
@@ -134,16 +153,25 @@ describe('AUTS and resynchronisation', () => {
     expect(auts.toString('base64')).toBe('RR6L7KU7hQb6ggRcJFw=');
   });
 
-  it('a bad MAC-S is reported and never moves SQN_HE', () => {
+  it('resyncFromAuts: a bad MAC-S is reported and never moves SQN_HE; a good one does', () => {
     const [, s] = sets[0]!;
     const m = new Milenage(h(s.K), h(s.OPc));
     const auts = computeAuts(m, h(s.RAND), makeSqn(5000, 0));
-    auts[13]! ^= 0x01;
     const g = new SqnGenerator(7);
-    const r = verifyAuts(m, h(s.RAND), auts);
-    expect(r.macSOk).toBe(false);
-    if (r.macSOk) g.resync(r.sqnMs);
-    expect(g.seqHe).toBe(7);
+    for (let byte = 0; byte < 14; byte++) {
+      const bad = Buffer.from(auts);
+      bad[byte]! ^= 0x01;
+      const r = resyncFromAuts(g, m, h(s.RAND), bad);
+      expect(r.macSOk).toBe(false);
+      expect(r.changed).toBe(false);
+      expect(g.seqHe).toBe(7);
+    }
+    expect(resyncFromAuts(g, m, h(s.RAND), auts)).toEqual({
+      sqnMs: makeSqn(5000, 0),
+      macSOk: true,
+      changed: true,
+    });
+    expect(g.seqHe).toBe(5000);
   });
 
   it('round trip: USIM ahead -> AUTS -> HSS resync -> fresh vector accepted', () => {

@@ -72,6 +72,7 @@ describe('authentication vectors', () => {
 
 describe('network side and USIM side agree (property tests)', () => {
   const cases = 200;
+  const bits = 256; // every bit of AUTN (128) and RAND (128)
 
   it(`the USIM accepts what the network generates (${cases} random subscribers)`, () => {
     for (let i = 0; i < cases; i++) {
@@ -93,8 +94,8 @@ describe('network side and USIM side agree (property tests)', () => {
     }
   });
 
-  it(`a flipped bit anywhere in AUTN (SQN^AK, AMF, MAC-A) or in RAND is a MAC failure (${cases} cases)`, () => {
-    for (let i = 0; i < cases; i++) {
+  it(`a flipped bit anywhere in AUTN (SQN^AK, AMF, MAC-A) or in RAND is a MAC failure (all ${bits} bits)`, () => {
+    for (let i = 0; i < bits; i++) {
       const k = randomBytes(16);
       const opc = randomBytes(16);
       const f = new VectorFactory(new Milenage(k, opc), randomBytes(2));
@@ -102,7 +103,7 @@ describe('network side and USIM side agree (property tests)', () => {
       const usim = new Usim(k, opc);
       const autn = Buffer.from(v.autn);
       const rand = Buffer.from(v.rand);
-      const bit = i % (8 * 32);
+      const bit = i;
       if (bit < 128) autn[Math.floor(bit / 8)]! ^= 1 << (bit % 8);
       else rand[Math.floor((bit - 128) / 8)]! ^= 1 << (bit % 8);
       expect(usim.authenticate(rand, autn).result).toBe('mac-failure');

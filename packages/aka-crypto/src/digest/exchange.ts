@@ -3,7 +3,7 @@
  * server checking credentials and writing Authentication-Info.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { akaPassword, parseAlgorithm, type AkaSecrets } from './algorithm';
+import { akaPassword, parseAlgorithm, type AkaSecrets, type DigestAlgorithm } from './algorithm';
 import { AuthHeaderError, AuthParams, formatChallenge, paramsFor, type Challenge } from './params';
 import { digestResponse, digestRspauth, type Qop } from './response';
 
@@ -38,8 +38,16 @@ export function qopOptions(challenge: Challenge): string[] {
     ? []
     : v
         .split(',')
-        .map((s) => s.trim())
+        .map((s) => s.trim().toLowerCase())
         .filter((s) => s !== '');
+}
+
+function formatNc(nc: number | string | undefined): string {
+  if (typeof nc === 'string') return nc;
+  const n = nc ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff)
+    throw new RangeError(`nonce count ${n} outside 1..ffffffff`);
+  return n.toString(16).padStart(8, '0');
 }
 
 function chooseQop(offered: string[], wanted: Qop | undefined): Qop | undefined {
@@ -70,7 +78,7 @@ export function answerChallenge(challenge: Challenge, o: AnswerOptions): Answer 
     password = o.password;
   }
   const qop = chooseQop(qopOptions(challenge), o.qop);
-  const nc = qop ? (typeof o.nc === 'string' ? o.nc : (o.nc ?? 1).toString(16).padStart(8, '0')) : undefined;
+  const nc = qop ? formatNc(o.nc) : undefined;
   const cnonce = qop || alg.sess ? (o.cnonce ?? randomBytes(12).toString('base64')) : undefined;
   const response = digestResponse({
     algorithm: alg,
@@ -102,13 +110,30 @@ export function answerChallenge(challenge: Challenge, o: AnswerOptions): Answer 
   return { header: formatChallenge({ scheme: 'Digest', params }), params, response };
 }
 
+/** What the server issued in its challenge: credentials must match it, or they are a downgrade. */
+export interface IssuedChallenge {
+  algorithm: string;
+  /** the qop options offered; empty when the challenge had none */
+  qop: readonly Qop[];
+  realm: string;
+  nonce: string;
+}
+
 export interface VerifyOptions {
+  issued: IssuedChallenge;
   /** the password or AKA secrets the server expects (XRES for AKA) */
   password?: string | Uint8Array;
   aka?: AkaSecrets;
   method: string;
+  /** request entity body, for qop=auth-int */
   body?: Uint8Array | string;
 }
+
+export type Verdict =
+  | { kind: 'ok' }
+  /** RFC 3310 3.4: the client reports a synchronisation failure; its response used an empty password */
+  | { kind: 'resync'; auts: Buffer }
+  | { kind: 'failed'; reason: string };
 
 function sameHex(a: string, b: string): boolean {
   const x = Buffer.from(a.toLowerCase(), 'utf8');
@@ -116,67 +141,102 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function serverPassword(
-  algValue: string | undefined,
-  o: { password?: string | Uint8Array; aka?: AkaSecrets },
-) {
-  const alg = parseAlgorithm(algValue);
+function serverPassword(alg: DigestAlgorithm, o: { password?: string | Uint8Array; aka?: AkaSecrets }) {
   if (alg.aka) {
     if (!o.aka) throw new AuthHeaderError(`${alg.name} credentials need the expected AKA secrets`);
-    return { alg, password: akaPassword(alg, o.aka) };
+    return akaPassword(alg, o.aka);
   }
   if (o.password === undefined) throw new AuthHeaderError('a password is needed');
-  return { alg, password: o.password };
+  return o.password;
 }
 
 function qopOf(v: string | undefined): Qop | undefined {
   if (v === undefined) return undefined;
-  if (v === 'auth' || v === 'auth-int') return v;
+  const q = v.toLowerCase();
+  if (q === 'auth' || q === 'auth-int') return q;
   throw new AuthHeaderError(`unsupported qop "${v}"`);
 }
 
-/** Checks the `response` of a set of Digest credentials (constant time). */
-export function verifyResponse(creds: AuthParams, o: VerifyOptions): boolean {
-  const need = ['username', 'realm', 'nonce', 'uri', 'response'];
-  for (const n of need) if (creds.get(n) === undefined) throw new AuthHeaderError(`credentials lack "${n}"`);
-  const { alg, password } = serverPassword(creds.get('algorithm'), o);
+function decodeAuts(v: string): Buffer {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0)
+    throw new AuthHeaderError('auts is not base64');
+  const b = Buffer.from(v, 'base64');
+  if (b.length !== 14) throw new AuthHeaderError(`auts holds ${b.length} octets, AUTS is 14`);
+  return b;
+}
+
+/**
+ * Checks a set of Digest credentials against the challenge the server issued. Malformed credentials
+ * throw {@link AuthHeaderError} (answer 400); a response that does not match, or that takes another
+ * algorithm, realm, nonce or qop than was issued (a downgrade), is `failed`; credentials with `auts` whose
+ * empty-password response matches are `resync`. The comparison is constant time.
+ */
+export function verifyCredentials(creds: AuthParams, o: VerifyOptions): Verdict {
+  for (const n of ['username', 'realm', 'nonce', 'uri', 'response']) {
+    if (creds.get(n) === undefined) throw new AuthHeaderError(`credentials lack "${n}"`);
+  }
+  const alg = parseAlgorithm(creds.get('algorithm'));
+  const issuedAlg = parseAlgorithm(o.issued.algorithm);
+  if (alg.name !== issuedAlg.name) return { kind: 'failed', reason: `algorithm ${alg.name} was not offered` };
+  if (creds.get('realm') !== o.issued.realm) return { kind: 'failed', reason: 'realm does not match' };
+  if (creds.get('nonce') !== o.issued.nonce) return { kind: 'failed', reason: 'nonce does not match' };
+  const qop = qopOf(creds.get('qop'));
+  if (qop === undefined ? o.issued.qop.length > 0 : !o.issued.qop.includes(qop)) {
+    return { kind: 'failed', reason: `qop ${qop ?? '(none)'} was not offered` };
+  }
+  if (qop && (creds.get('nc') === undefined || creds.get('cnonce') === undefined)) {
+    throw new AuthHeaderError(`qop=${qop} credentials lack nc or cnonce`);
+  }
+  if (alg.sess && creds.get('cnonce') === undefined)
+    throw new AuthHeaderError(`${alg.name} credentials lack cnonce`);
+  const autsValue = creds.get('auts');
+  const auts = autsValue === undefined ? undefined : decodeAuts(autsValue);
   const expected = digestResponse({
     algorithm: alg,
     username: creds.get('username')!,
-    realm: creds.get('realm')!,
-    password,
-    nonce: creds.get('nonce')!,
+    realm: o.issued.realm,
+    password: auts ? '' : serverPassword(alg, o),
+    nonce: o.issued.nonce,
     method: o.method,
     uri: creds.get('uri')!,
-    qop: qopOf(creds.get('qop')),
+    qop,
     nc: creds.get('nc'),
     cnonce: creds.get('cnonce'),
     body: o.body,
   });
-  return sameHex(expected, creds.get('response')!);
+  if (!sameHex(expected, creds.get('response')!))
+    return { kind: 'failed', reason: 'response does not match' };
+  return auts ? { kind: 'resync', auts } : { kind: 'ok' };
 }
 
 /**
- * The `Authentication-Info` value for accepted credentials (RFC 7615, RFC 3310 3.5): rspauth, and the
- * echoed qop, nc and cnonce; `nextnonce` when the server wants the client to move on.
+ * The `Authentication-Info` value for credentials that {@link verifyCredentials} found `ok` (RFC 7615,
+ * RFC 3310 3.5): rspauth, and the echoed qop, nc and cnonce; `nextnonce` when the server wants the
+ * client to move on. With qop=auth-int, rspauth covers the entity body of the *response*.
  */
 export function authenticationInfo(
   creds: AuthParams,
-  o: Omit<VerifyOptions, 'method'> & { nextnonce?: string },
+  o: {
+    password?: string | Uint8Array;
+    aka?: AkaSecrets;
+    responseBody?: Uint8Array | string;
+    nextnonce?: string;
+  },
 ): AuthParams {
-  const { alg, password } = serverPassword(creds.get('algorithm'), o);
+  if (creds.has('auts')) throw new AuthHeaderError('no Authentication-Info for a synchronisation failure');
+  const alg = parseAlgorithm(creds.get('algorithm'));
   const qop = qopOf(creds.get('qop'));
   const rspauth = digestRspauth({
     algorithm: alg,
     username: creds.get('username') ?? '',
     realm: creds.get('realm') ?? '',
-    password,
+    password: serverPassword(alg, o),
     nonce: creds.get('nonce') ?? '',
     uri: creds.get('uri') ?? '',
     qop,
     nc: creds.get('nc'),
     cnonce: creds.get('cnonce'),
-    body: o.body,
+    body: o.responseBody,
   });
   return paramsFor('info', {
     nextnonce: o.nextnonce,

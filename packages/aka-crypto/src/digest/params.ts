@@ -201,8 +201,8 @@ export function parseChallenges(value: string): Challenge[] {
       // token68
       const start = sc.pos;
       while (!sc.done && TOKEN68_CHAR.test(sc.peek())) sc.pos++;
-      while (sc.peek() === '=') sc.pos++;
       if (sc.pos === start) throw new AuthHeaderError(`unexpected character at offset ${sc.pos}`);
+      while (sc.peek() === '=') sc.pos++;
       ch.token68 = value.slice(start, sc.pos);
       sc.skipWs();
       if (!sc.done && sc.peek() !== ',') throw new AuthHeaderError(`expected "," at offset ${sc.pos}`);
@@ -239,11 +239,17 @@ function isToken(v: string): boolean {
   return true;
 }
 
+/** A quoted-string; control characters (CR, LF, ...) cannot be written and are refused. */
 export function quote(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(v)) {
+    throw new AuthHeaderError('a parameter value holds a control character');
+  }
   return '"' + v.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
 
 export function formatParam(p: AuthParam): string {
+  if (!isToken(p.name)) throw new AuthHeaderError(`"${p.name}" is not a valid parameter name`);
   // a value that is not a token cannot go unquoted, whatever the caller asked
   return `${p.name}=${p.quoted || !isToken(p.value) ? quote(p.value) : p.value}`;
 }
