@@ -1,0 +1,3 @@
+export * from './ccf';
+export * from './commands';
+export * from './check';
