@@ -181,6 +181,8 @@ describe('interop with freeDiameter 1.2 as a relay', () => {
     expect(getNumber(maa.avps, 'Result-Code')).toBe(2001);
     expect(getString(maa.avps, 'Session-Id')).toBe('ap.test;1;1');
     expect(getString(maa.avps, 'Origin-Host')).toBe('hss.test');
+    // freeDiameter 1.2 also records the hop on the answer leg (RFC 6733 puts Route-Record in requests only)
+    expect(findAvps(maa.avps, 'Route-Record').map((a) => a.data.toString())).toEqual(['hss.test']);
     const atHss = requestsAtHss.at(-1)!;
     expect(getString(atHss.avps, 'User-Name')).toBe('user1_private@home1.net');
     // the relay recorded where the request came from and used its own Hop-by-Hop id; End-to-End is kept
