@@ -128,9 +128,15 @@ export type SubscriberConfig = {
   amf: string;
   /** Initial SQN, 12 lower-case hex digits; absent: the HSS starts from its own initial value. */
   sqn?: string;
+  /** The SIP-Authentication-Scheme a MAR asking for "Unknown" gets (TS 29.229 6.3.9). */
+  scheme: AuthScheme;
 } & ({ opc: string; op?: undefined } | { op: string; opc?: undefined });
 
-const SUBSCRIBER = 'a subscriber mapping { impi, impus, k, opc or op, amf, sqn }';
+/** The Cx SIP-Authentication-Scheme values the HSS serves (TS 29.229 6.3.9). */
+export const AUTH_SCHEMES = ['Digest-AKAv1-MD5', 'Digest-AKAv2-MD5'] as const;
+export type AuthScheme = (typeof AUTH_SCHEMES)[number];
+
+const SUBSCRIBER = 'a subscriber mapping { impi, impus, k, opc or op, amf, sqn, scheme }';
 export const subscriberSchema = section(SUBSCRIBER, {
   impi: impiSchema,
   impus: z
@@ -145,6 +151,7 @@ export const subscriberSchema = section(SUBSCRIBER, {
   op: hexSchema('OP', 32, true).optional(),
   amf: hexSchema('AMF', 4, false).default('8000'),
   sqn: hexSchema('SQN', 12, false).optional(),
+  scheme: z.enum(AUTH_SCHEMES, expecting(`one of ${AUTH_SCHEMES.join(', ')}`)).default('Digest-AKAv1-MD5'),
 })
   .superRefine((s, ctx) => {
     const hasOp = s.op !== undefined;
@@ -174,6 +181,7 @@ export const DEFAULT_SUBSCRIBERS: readonly Readonly<SubscriberConfig>[] = Object
       k: '465b5ce8b199b49faa5f0a2ee238a6bc',
       opc: 'cd63cb71954a9f4e48a5994e37a02baf',
       amf: 'b9b9',
+      scheme: 'Digest-AKAv1-MD5' as const,
     },
     {
       impi: 'user2_private@home1.net',
@@ -181,6 +189,7 @@ export const DEFAULT_SUBSCRIBERS: readonly Readonly<SubscriberConfig>[] = Object
       k: '0396eb317b6d1c36f19c1c84cd6ffd16',
       opc: '53c15671c60a4b731c55b4a441c0bde2',
       amf: 'af17',
+      scheme: 'Digest-AKAv1-MD5' as const,
     },
     {
       impi: 'user3_private@home1.net',
@@ -188,6 +197,7 @@ export const DEFAULT_SUBSCRIBERS: readonly Readonly<SubscriberConfig>[] = Object
       k: 'fec86ba6eb707ed08905757b1bb44b8f',
       opc: '1006020f0a478bf6b699f15c062e42b3',
       amf: '725c',
+      scheme: 'Digest-AKAv1-MD5' as const,
     },
   ].map((s) => Object.freeze({ ...s, impus: Object.freeze(s.impus) as string[] })),
 );

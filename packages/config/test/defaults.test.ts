@@ -64,6 +64,7 @@ describe('defaults', () => {
         k: '465b5ce8b199b49faa5f0a2ee238a6bc',
         opc: 'cd63cb71954a9f4e48a5994e37a02baf',
         amf: 'b9b9',
+        scheme: 'Digest-AKAv1-MD5',
       },
       {
         impi: 'user2_private@home1.net',
@@ -71,6 +72,7 @@ describe('defaults', () => {
         k: '0396eb317b6d1c36f19c1c84cd6ffd16',
         opc: '53c15671c60a4b731c55b4a441c0bde2',
         amf: 'af17',
+        scheme: 'Digest-AKAv1-MD5',
       },
       {
         impi: 'user3_private@home1.net',
@@ -78,6 +80,7 @@ describe('defaults', () => {
         k: 'fec86ba6eb707ed08905757b1bb44b8f',
         opc: '1006020f0a478bf6b699f15c062e42b3',
         amf: '725c',
+        scheme: 'Digest-AKAv1-MD5',
       },
     ]);
   });

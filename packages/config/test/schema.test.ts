@@ -67,7 +67,7 @@ describe('ports', () => {
 });
 
 describe('subscribers', () => {
-  it('normalises hex to lower case and defaults AMF to 8000', () => {
+  it('normalises hex to lower case and defaults AMF to 8000 and the scheme to Digest-AKAv1-MD5', () => {
     const sub = firstSubscriber({ k: K, opc: OPC, sqn: '0000000000FF' });
     expect(sub).toEqual({
       impi: 'alice@home1.net',
@@ -76,7 +76,14 @@ describe('subscribers', () => {
       opc: OPC.toLowerCase(),
       amf: '8000',
       sqn: '0000000000ff',
+      scheme: 'Digest-AKAv1-MD5',
     });
+  });
+
+  it('takes Digest-AKAv2-MD5 as the default scheme and refuses others', () => {
+    expect(firstSubscriber({ k: K, opc: OPC, scheme: 'Digest-AKAv2-MD5' }).scheme).toBe('Digest-AKAv2-MD5');
+    const issues = issuesOf(() => parseConfig(subscriber({ k: K, opc: OPC, scheme: 'SIP Digest' })));
+    expect(messageAt(issues, 'hss.subscribers[0].scheme')).toMatch(/Digest-AKAv1-MD5, Digest-AKAv2-MD5/);
   });
 
   it('accepts op instead of opc', () => {
