@@ -12,6 +12,7 @@ export {
   DIGEST_ALGORITHMS,
   SESSION_STORES,
   SIP_TRANSPORTS,
+  AUTH_SCHEMES,
 } from './schema';
 export type {
   Config,
@@ -29,6 +30,7 @@ export type {
   SessionCacheConfig,
   DigestAlgorithm,
   SipTransport,
+  AuthScheme,
 } from './schema';
 export {
   parseConfig,

@@ -14,3 +14,4 @@ export * from './builders/sh';
 export * from './summary';
 export * from './tree';
 export * from './peer';
+export * from './interop/freediameter';

@@ -22,6 +22,18 @@ const avp = (code: number, flags: number, data: string, vendorId = 0, avps?: Avp
   return a;
 };
 
+/** `levels` Grouped AVPs of `code` (M set) around a Vendor-Id. */
+function nested(code: number, levels: number): Buffer {
+  let inner = Buffer.from('0000010a4000000c00000000', 'hex');
+  for (let i = 0; i < levels; i++) {
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(code, 0);
+    h.writeUInt32BE((0x40 << 24) | (8 + inner.length), 4);
+    inner = Buffer.concat([h, inner]);
+  }
+  return inner;
+}
+
 function failed(bytes: Buffer) {
   const r = decodeMessage(bytes);
   expect(r.error).toBeDefined();
@@ -122,18 +134,34 @@ describe('header and flag bits', () => {
     expect(e).toMatchObject({ resultCode: 3008, name: 'DIAMETER_INVALID_HDR_BITS', eBit: true });
     expect(e.failedAvp).toBeUndefined();
   });
-  it('3008 for reserved command flag bits', () => {
-    expect(failed(msg([OH, OR], { flags: 0x81 })).resultCode).toBe(3008);
+  it('3008 for the T bit in an answer (RFC 6733 3: it MUST NOT be set in answers)', () => {
+    const e = failed(msg([OH, OR, '0000010c 40 00000c 000007d1'], { flags: 0x10 }));
+    expect(e).toMatchObject({ resultCode: 3008, reason: 'the T bit is set in an answer' });
+  });
+  it('the T bit in a request and the E bit in an answer are fine', () => {
+    expect(decodeMessage(msg([OH, OR], { flags: 0x90 })).error).toBeUndefined();
+    expect(
+      decodeMessage(msg([OH, OR, '0000010c 40 00000c 00000bb9'], { flags: 0x20 })).error,
+    ).toBeUndefined();
+  });
+  it('ignores reserved command flag bits (RFC 6733 3) and keeps them as received', () => {
+    for (const flags of [0x81, 0x8f, 0xcf]) {
+      const r = decodeMessage(msg([OH, OR], { flags }));
+      expect(r.error).toBeUndefined();
+      expect(r.message!.flags).toBe(flags);
+    }
   });
   it('5011 UNSUPPORTED_VERSION for version 2', () => {
     const b = Buffer.from(DWR);
     b[0] = 2;
     expect(failed(b).resultCode).toBe(5011);
   });
-  it('3009 INVALID_AVP_BITS for a reserved AVP flag bit, Failed-AVP the AVP', () => {
-    const e = failed(msg([OH, '00000128 41 000011 686f6d65312e6e6574 000000']));
-    expect(e).toMatchObject({ resultCode: 3009, eBit: true });
-    expect(e.failedAvp).toEqual(avp(296, 0x41, '686f6d65312e6e6574'));
+  it('ignores reserved AVP flag bits (RFC 6733 4.1) and keeps them as received', () => {
+    const r = decodeMessage(msg([OH, '00000128 5f 000011 686f6d65312e6e6574 000000']));
+    expect(r.error).toBeUndefined();
+    expect(r.message!.avps[1]).toEqual(avp(296, 0x5f, '686f6d65312e6e6574'));
+    // the M rule still applies with reserved bits set: Origin-Host 0x01 has M clear
+    expect(failed(msg(['00000108 01 000014 61702e686f6d65312e6e6574', OR])).resultCode).toBe(3009);
   });
   it('3009 for Origin-Host without the M bit its definition requires', () => {
     const e = failed(msg(['00000108 00 000014 61702e686f6d65312e6e6574', OR]));
@@ -174,13 +202,7 @@ describe('values and unknown AVPs', () => {
     expect(r.message!.avps[2]!.avps).toEqual([avp(501, 0xc0, '01020304', 13019)]);
   });
   it('bounds the Grouped nesting depth (5004 beyond maxDepth)', () => {
-    let inner = Buffer.from('0000010a4000000c00000000', 'hex'); // Vendor-Id
-    for (let i = 0; i < 10; i++) {
-      const h = Buffer.alloc(8);
-      h.writeUInt32BE(279, 0); // Failed-AVP, Grouped
-      h.writeUInt32BE((0x40 << 24) | (8 + inner.length), 4);
-      inner = Buffer.concat([h, inner]);
-    }
+    const inner = nested(284, 10); // Proxy-Info, Grouped
     const e = decodeMessage(msg([OH, OR, inner.toString('hex')]), { maxDepth: 4 }).error!;
     expect(e.resultCode).toBe(5004);
     expect(e.reason).toMatch(/deeper than 4/);
@@ -192,5 +214,75 @@ describe('values and unknown AVPs', () => {
   });
   it('a well-formed MAR has no error at all', () => {
     expect(decodeMessage(MAR).error).toBeUndefined();
+  });
+});
+
+describe('Failed-AVP: the AVPs the peer received, checked for their lengths only (RFC 6733 7.5, 7.1.5)', () => {
+  // an answer-message (E set) to a MAR; Result-Code 3009 or 5004 ..., then the Failed-AVP under test
+  const answer = (failedHex: string, rc = '00000bb9') =>
+    msg([OH, OR, `0000010c 40 00000c ${rc}`, failedHex], { flags: 0x60, command: 303, app: 16777216 });
+  const failedAvp = (membersHex: string) => {
+    const members = Buffer.from(membersHex.replace(/\s+/g, ''), 'hex');
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(279, 0);
+    h.writeUInt32BE((0x40 << 24) | (8 + members.length), 4);
+    return Buffer.concat([h, members]).toString('hex');
+  };
+
+  it.each([
+    ['Origin-Host without its M bit (3009 in a request)', '00000108 00 000014 61702e686f6d65312e6e6574'],
+    ['Error-Message with M set (3009)', '00000119 40 00000a 6f6b 0000'],
+    ['a User-Name that is not UTF-8 (5004)', '00000001 40 00000a c328 0000'],
+    ['an empty Origin-Realm: the zero payload of a 5014 example', '00000128 40 000008'],
+    ['an Origin-State-Id of 5 bytes (5014 in a request)', '00000116 40 00000d 0000000707 000000'],
+    [
+      'an IPv4 Host-IP-Address with 16 address bytes (5004)',
+      `00000101 40 00001a 0001${'00'.repeat(16)} 0000`,
+    ],
+    ['an unknown AVP with M set (5001)', '0000270f 40 00000c deadbeef'],
+    ['reserved flag bits', '00000128 5f 000011 686f6d65312e6e6574 000000'],
+    ['an empty Grouped (a 5014 example of a Grouped AVP)', '00000104 40 000008'],
+    ['a Grouped holding a member with a wrong M bit', '00000104 40 000014 0000010a 00 00000c 000028af'],
+  ])('an answer whose Failed-AVP holds %s decodes with no error', (_what, member) => {
+    const r = decodeMessage(answer(failedAvp(member)));
+    expect(r.error).toBeUndefined();
+    const f = r.message!.avps[3]!;
+    expect(f.code).toBe(279);
+    expect(f.avps).toHaveLength(1);
+    expect(f.avps![0]!.code).toBe(Buffer.from(member.replace(/\s+/g, ''), 'hex').readUInt32BE(0));
+  });
+
+  it('a Grouped member whose own contents cannot be framed is kept raw, with no error', () => {
+    // Vendor-Specific-Application-Id (3009 for its M bit in the request) holding a member of length 0
+    const r = decodeMessage(answer(failedAvp('00000104 00 000014 0000010a 40 000000 000028af')));
+    expect(r.error).toBeUndefined();
+    const vsai = r.message!.avps[3]!.avps![0]!;
+    expect(vsai.avps).toBeUndefined();
+    expect(vsai.data.toString('hex')).toBe('0000010a40000000000028af');
+  });
+
+  it('Grouped members nested deeper than maxDepth are kept raw, with no error', () => {
+    const r = decodeMessage(answer(failedAvp(nested(284, 12).toString('hex'))), { maxDepth: 4 });
+    expect(r.error).toBeUndefined();
+    let g = r.message!.avps[3]!.avps![0]!;
+    let depth = 1;
+    while (g.avps) {
+      g = g.avps[0]!;
+      depth++;
+    }
+    expect(depth).toBe(4);
+    expect(g.code).toBe(284);
+    expect(g.data.length).toBeGreaterThan(0);
+  });
+
+  it('a member whose length runs past the Failed-AVP is still 5014: nothing is read past its bounds', () => {
+    const e = failed(answer(failedAvp('00000108 40 000040 61702e686f6d65312e6e6574')));
+    expect(e.resultCode).toBe(5014);
+    expect(e.failedAvp).toEqual(avp(279, 0x40, '', 0, [avp(264, 0x40, '')]));
+  });
+
+  it('the Failed-AVP itself still follows its own rules (M must)', () => {
+    const mClear = failedAvp('0000010a 40 00000c 000028af').replace(/^0000011740/, '0000011700');
+    expect(failed(answer(mClear)).resultCode).toBe(3009);
   });
 });

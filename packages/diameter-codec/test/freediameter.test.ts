@@ -6,11 +6,6 @@
  * (freeDiameter adds Route-Record and its own Hop-by-Hop id), DPR/DPA from our side, and the DPR that
  * freeDiameter sends when it is stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTracer, MemorySink } from '@ut-testbed/trace';
 import {
   APPLICATION_CX,
@@ -24,79 +19,19 @@ import {
   ManualTimers,
   readCxMar,
   startDiameterServer,
+  startFreeDiameterRelay,
+  type Relay,
   VENDOR_3GPP,
   type DiameterMessage,
   type DiameterServer,
   type LocalPeer,
 } from '../src';
 
-const FD = process.env.UT_TESTBED_FREEDIAMETERD ?? 'freeDiameterd';
-const EXT = '/usr/lib/freeDiameter';
 const CX = [{ vendorId: VENDOR_3GPP, authApplicationId: APPLICATION_CX }];
 const HSS: LocalPeer = { originHost: 'hss.test', originRealm: 'test', applications: CX };
 const AP: LocalPeer = { originHost: 'ap.test', originRealm: 'test', applications: CX };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Relay {
-  proc: ChildProcess;
-  port: number;
-  output: () => string;
-  stopped: Promise<number | null>;
-}
-
-async function startRelay(dir: string, hssPort: number): Promise<Relay> {
-  const port = await freePort();
-  writeFileSync(join(dir, 'acl.conf'), 'ALLOW_IPSEC *.test\n');
-  writeFileSync(
-    join(dir, 'relay.conf'),
-    [
-      'Identity = "relay.test";',
-      'Realm = "test";',
-      `Port = ${port};`,
-      'SecPort = 0;',
-      'No_SCTP;',
-      'No_IPv6;',
-      'TwTimer = 6;',
-      `LoadExtension = "${EXT}/dict_nasreq.fdx";`,
-      `LoadExtension = "${EXT}/dict_dcca.fdx";`,
-      `LoadExtension = "${EXT}/dict_dcca_3gpp.fdx";`,
-      `LoadExtension = "${EXT}/acl_wl.fdx" : "${join(dir, 'acl.conf')}";`,
-      `ConnectPeer = "hss.test" { ConnectTo = "127.0.0.1"; Port = ${hssPort}; No_TLS; No_SCTP; TcTimer = 3; };`,
-      '',
-    ].join('\n'),
-  );
-  const proc = spawn(FD, ['-c', join(dir, 'relay.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const stopped = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('freeDiameterd daemon initialized')) resolve();
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('error', (e) =>
-      reject(new Error(`cannot run ${FD} (Debian package freediameter): ${e.message}`)),
-    );
-    void stopped.then((code) =>
-      reject(new Error(`freeDiameterd exited (${code}) before it was ready:\n${out}`)),
-    );
-  });
-  return { proc, port, output: () => out, stopped };
-}
-
 describe('interop with freeDiameter 1.2 as a relay', () => {
-  let dir: string;
   let relay: Relay | undefined;
   let hss: DiameterServer | undefined;
   let ap: DiameterClient | undefined;
@@ -105,7 +40,6 @@ describe('interop with freeDiameter 1.2 as a relay', () => {
   const requestsAtHss: DiameterMessage[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fd-interop-'));
     hss = await startDiameterServer({
       host: '127.0.0.1',
       port: 0,
@@ -126,17 +60,15 @@ describe('interop with freeDiameter 1.2 as a relay', () => {
         });
       },
     });
-    relay = await startRelay(dir, hss.address.port);
+    relay = await startFreeDiameterRelay({
+      upstream: { originHost: 'hss.test', host: '127.0.0.1', port: hss.address.port },
+    });
   }, 30_000);
 
   afterAll(async () => {
     await ap?.close();
-    if (relay && relay.proc.exitCode === null) {
-      relay.proc.kill('SIGKILL');
-      await relay.stopped;
-    }
+    await relay?.kill();
     await hss?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('freeDiameter connects to our server: CER/CEA, with Relay accepted as common', async () => {
@@ -208,11 +140,11 @@ describe('interop with freeDiameter 1.2 as a relay', () => {
   }, 20_000);
 
   it('stopping freeDiameter sends DPR (REBOOTING) to our server, which answers DPA', async () => {
-    relay!.proc.kill('SIGTERM');
+    const stopped = relay!.stop();
     const dpr = await sink.waitFor((e) => e.to.name === 'hss' && e.summary.startsWith('DPR'), 15_000);
     expect(dpr.summary).toContain('relay.test');
     expect(getNumber(decodeMessage(Buffer.from(dpr.bytes)).message!.avps, 'Disconnect-Cause')).toBe(0); // REBOOTING
     await sink.waitFor((e) => e.from.name === 'hss' && e.summary.startsWith('DPA'), 5_000);
-    await relay!.stopped;
+    await stopped;
   }, 25_000);
 });

@@ -1,5 +1,6 @@
 // Mutations of valid messages for the fuzz test (test/fuzz.test.ts) and the longer run (bench/fuzz.ts).
 import {
+  buildErrorAnswer,
   buildCxMaa,
   buildCxMar,
   checkGrammar,
@@ -7,6 +8,7 @@ import {
   decodeResultTree,
   DiameterFramer,
   encodeMessage,
+  FLAG_REQUEST,
   summarize,
 } from '../src';
 import { CER, DWR, MAA_USER_UNKNOWN, MAR, MAR_INPUT } from './vectors';
@@ -104,6 +106,21 @@ export function exercise(bytes: Buffer): 'message' | 'error' {
       const again = encodeMessage(r.message);
       if (decodeMessage(again).error)
         throw new Error('a message without error re-encodes to one with an error');
+    } else if (r.message.flags & FLAG_REQUEST) {
+      // the answer-message for the error (RFC 6733 7.2), with the Failed-AVP the decoder built, is well formed
+      const answer = buildErrorAnswer(r.message, {
+        originHost: 'hss.home1.net',
+        originRealm: 'home1.net',
+        error: r.error,
+      });
+      const back = decodeMessage(encodeMessage(answer));
+      const wrong = back.error ?? (back.message && checkGrammar(back.message));
+      if (wrong) {
+        throw new Error(
+          `the answer-message for ${r.error.resultCode} (${r.error.reason}) is not well formed: ` +
+            `${wrong.resultCode} (${wrong.reason})`,
+        );
+      }
     }
   }
   const f = new DiameterFramer({ maxMessageLength: 4096 });

@@ -208,7 +208,7 @@ describe('command grammars', () => {
     expect(checkGrammar(noRef)).toMatchObject({ resultCode: 5005, reason: 'missing Data-Reference' });
   });
 
-  it('an answer-message for a 5xxx error carries the Failed-AVP and no E bit (E marks 3xxx only)', () => {
+  it('an answer-message for a 5xxx error carries the Failed-AVP and the E bit (RFC 6733 7.2: ERR)', () => {
     const request = buildCxMar(MAR_INPUT);
     const error = checkGrammar(without(request, 602))!;
     const answer = buildErrorAnswer(request, {
@@ -219,10 +219,32 @@ describe('command grammars', () => {
     const r = decodeMessage(encodeMessage(answer));
     expect(r.error).toBeUndefined();
     expect(checkAgainst(r.message!, ANSWER_MESSAGE)).toBeUndefined();
-    expect(r.message!.flags).toBe(0x40); // P copied, E clear for a permanent failure
+    expect(r.message!.flags).toBe(0x60); // P copied, E set: the answer-message, not the command's own answer
     expect(findAvp(r.message!.avps, 'Failed-AVP')?.avps?.[0]).toMatchObject({ code: 602, vendorId: 10415 });
     expect(findAvp(r.message!.avps, 'Result-Code')?.data.readUInt32BE(0)).toBe(5005);
     expect(r.message!.avps[0]!.code).toBe(263);
+  });
+
+  it('an answer-message echoes the Session-Id bytes with its own flags, and leaves out one that is not UTF-8', () => {
+    const request = buildCxMar(MAR_INPUT);
+    const sid = request.avps[0]!;
+    const odd = { ...request, avps: [{ ...sid, flags: 0x5f }, ...request.avps.slice(1)] };
+    const error = protocolError('DIAMETER_UNABLE_TO_COMPLY', 'test');
+    const p = { originHost: 'hss.home1.net', originRealm: 'home1.net', error };
+    const echoed = decodeMessage(encodeMessage(buildErrorAnswer(odd, p)));
+    expect(echoed.error).toBeUndefined();
+    expect(echoed.message!.avps[0]).toEqual({ code: 263, flags: 0x40, vendorId: 0, data: sid.data });
+    const bad = {
+      ...request,
+      avps: [{ ...sid, data: Buffer.from('c328', 'hex') }, ...request.avps.slice(1)],
+    };
+    const error5004 = decodeMessage(encodeMessage(bad)).error!;
+    expect(error5004).toMatchObject({ resultCode: 5004 });
+    const r = decodeMessage(encodeMessage(buildErrorAnswer(bad, { ...p, error: error5004 })));
+    expect(r.error).toBeUndefined();
+    expect(checkGrammar(r.message!)).toBeUndefined();
+    expect(findAvp(r.message!.avps, 'Session-Id')).toBeUndefined();
+    expect(findAvp(r.message!.avps, 'Failed-AVP')!.avps![0]!.data.toString('hex')).toBe('c328');
   });
 
   it('an answer-message for a 3xxx protocol error has the E bit and follows the answer-message grammar', () => {

@@ -2,20 +2,24 @@
  * The peer layer over real TCP sockets on port 0: our client against our server. Timer-driven behaviour
  * (watchdog, timeouts, backoff) runs on ManualTimers, so nothing here sleeps.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { MemorySink, createTracer } from '@ut-testbed/trace';
 import {
   APPLICATION_CX,
+  buildCea,
   buildCxMaa,
   buildDpa,
+  buildDpr,
   buildDwr,
   buildCxMar,
+  DISCONNECT_CAUSE,
   decodeMessage,
   DiameterClient,
   DiameterFramer,
   encodeMessage,
   findAvp,
   getNumber,
+  localCapabilities,
   ManualTimers,
   readCxMar,
   startDiameterServer,
@@ -23,6 +27,7 @@ import {
   type DiameterMessage,
   type DiameterServer,
   type LocalPeer,
+  type PeerLogger,
   type RequestHandler,
 } from '../src';
 import { CER } from './vectors';
@@ -250,7 +255,7 @@ describe('Diameter peers over TCP', () => {
     const ans = await raw.next();
     expect(seen).toEqual([5005]);
     expect(getNumber(ans.avps, 'Result-Code')).toBe(5005);
-    expect(ans.flags & 0x20).toBe(0); // a permanent failure, not a protocol error: no E bit
+    expect(ans.flags & 0x20).toBe(0x20); // the RFC 6733 7.2 answer-message: E set
     expect(findAvp(ans.avps, 'Failed-AVP')!.avps![0]!.code).toBe(1);
     // a well-formed MAR in Kamailio's order (Public-Identity before User-Name) is not an error
     const reordered = marFor('y@home1.net');
@@ -370,5 +375,250 @@ describe('Diameter peers over TCP', () => {
     );
     await closing;
     await raw.closed();
+  });
+
+  it('a refused peer is not served: what follows its CER is dropped, the CEA goes out and the transport closes', async () => {
+    let handled = 0;
+    const s = await server({
+      allowedPeers: ['scscf.home1.net'],
+      onRequest: (req, conn, err) => {
+        handled++;
+        return echoMaa(req, conn, err);
+      },
+    });
+    const raw = await rawPeer(s.address.port);
+    const dwr = buildDwr({ originHost: 'ap.home1.net', originRealm: 'home1.net', hopByHop: 5, endToEnd: 6 });
+    raw.send(Buffer.concat([CER, encodeMessage(marFor('x@home1.net')), encodeMessage(dwr)]));
+    const cea = await raw.next();
+    expect(getNumber(cea.avps, 'Result-Code')).toBe(3010);
+    await raw.closed();
+    await expect(raw.next()).rejects.toThrow('connection closed');
+    expect(handled).toBe(0);
+    expect(s.connections).toHaveLength(0);
+  });
+
+  it('a request with Application-Id 0 that is not CER, DWR or DPR gets 3001 (E), not the handler', async () => {
+    let handled = 0;
+    const s = await server({
+      onRequest: (req, conn, err) => {
+        handled++;
+        return echoMaa(req, conn, err);
+      },
+    });
+    const raw = await rawPeer(s.address.port);
+    raw.send(CER);
+    await raw.next();
+    const mar = marFor('x@home1.net');
+    raw.send(encodeMessage({ ...mar, applicationId: 0 }));
+    const ans = await raw.next();
+    expect(getNumber(ans.avps, 'Result-Code')).toBe(3001);
+    expect(ans.flags & 0x20).toBe(0x20);
+    expect(ans.hopByHop).toBe(mar.hopByHop);
+    expect(handled).toBe(0);
+  });
+
+  it('beyond maxIncoming requests in progress a request gets 3004 TOO_BUSY (E)', async () => {
+    const release: (() => void)[] = [];
+    const s = await server({
+      maxIncoming: 2,
+      onRequest: (req, conn, err) =>
+        new Promise((resolve) => release.push(() => resolve(echoMaa(req, conn, err) as DiameterMessage))),
+    });
+    const raw = await rawPeer(s.address.port);
+    raw.send(CER);
+    await raw.next();
+    const mars = ['a@home1.net', 'b@home1.net', 'c@home1.net'].map(marFor);
+    raw.send(Buffer.concat(mars.map((m) => encodeMessage(m))));
+    const busy = await raw.next();
+    expect(getNumber(busy.avps, 'Result-Code')).toBe(3004);
+    expect(busy.flags & 0x20).toBe(0x20);
+    expect(busy.hopByHop).toBe(mars[2]!.hopByHop);
+    expect(s.connections[0]!.incomingRequests).toBe(2);
+    release.forEach((r) => r());
+    const done = [await raw.next(), await raw.next()];
+    expect(done.map((a) => getNumber(a.avps, 'Result-Code'))).toEqual([2001, 2001]);
+    expect(s.connections[0]!.incomingRequests).toBe(0);
+  });
+
+  it('stops reading a peer that does not read its answers, and catches up once it does', async () => {
+    const s = await server({ maxWriteBuffer: 256 * 1024 });
+    const sock = connect({ host: '127.0.0.1', port: s.address.port });
+    closers.push(async () => void sock.destroy());
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const framer = new DiameterFramer();
+    let dwas = 0;
+    let caughtUp: () => void = () => undefined;
+    const count = 400_000;
+    sock.on('data', (c: Buffer) => {
+      for (const b of framer.push(c).messages) if (b.readUInt32BE(4) === 280) dwas++; // DWA: flags 0, code 280
+      if (dwas === count) caughtUp();
+    });
+    sock.write(CER);
+    while (s.connections[0]?.state !== 'R-Open') await new Promise((r) => setImmediate(r));
+    sock.pause(); // the peer stops reading
+    const dwr = encodeMessage(buildDwr({ originHost: 'ap.home1.net', originRealm: 'home1.net' }));
+    const burst = Buffer.concat(Array.from({ length: count / 20 }, () => dwr));
+    for (let i = 0; i < 20; i++) sock.write(burst);
+    // wait until our own writes stop moving: the server no longer reads
+    let last = -1;
+    for (let still = 0; still < 5;) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = sock.writableLength;
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+    expect(sock.writableLength).toBeGreaterThan(0);
+    // what the server holds for us stays near its bound (one read of requests past it at most)
+    expect(s.connections[0]!.writeBuffered).toBeLessThan(1024 * 1024);
+    // the peer reads again: every DWR gets its DWA, nothing lost
+    const done = new Promise<void>((r) => (caughtUp = r));
+    sock.resume();
+    await done;
+    expect(dwas).toBe(count);
+  }, 30_000);
+
+  it('an answer that cannot be encoded is replaced by a 5012 answer-message; nothing is left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    closers.push(async () => void process.off('unhandledRejection', onUnhandled));
+    const s = await server({
+      onRequest: (req) =>
+        // a 16 MiB OctetString: the message would not fit the 24-bit Message Length
+        buildCxMaa(req, {
+          sessionId: 's;1;2',
+          originHost: 'hss.home1.net',
+          originRealm: 'home1.net',
+          resultCode: 2001,
+          extra: [['User-Data', Buffer.alloc(0x1000000)]],
+        }),
+    });
+    const raw = await rawPeer(s.address.port);
+    raw.send(CER);
+    await raw.next();
+    const mar = marFor('x@home1.net');
+    raw.send(encodeMessage(mar));
+    const ans = await raw.next();
+    expect(getNumber(ans.avps, 'Result-Code')).toBe(5012);
+    expect(ans.flags & 0x20).toBe(0x20);
+    expect(ans.hopByHop).toBe(mar.hopByHop);
+    await new Promise((r) => setImmediate(r));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('the initiator closes, with the reason, when the CEA leaves no application in common', async () => {
+    // a responder that accepts any CER and advertises only Zh
+    const peer = createServer((sock) => {
+      const framer = new DiameterFramer();
+      sock.on('data', (c: Buffer) => {
+        for (const b of framer.push(c).messages) {
+          const cer = decodeMessage(b).message!;
+          if (cer.commandCode !== 257) continue;
+          const caps = localCapabilities({
+            ...HSS,
+            applications: [{ vendorId: VENDOR_3GPP, authApplicationId: 16777221 }],
+          });
+          sock.write(encodeMessage(buildCea(cer, { ...caps, resultCode: 2001 })));
+        }
+      });
+    });
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise<void>((r) => peer.close(() => r())));
+    const c = client((peer.address() as AddressInfo).port);
+    await expect(c.start()).rejects.toThrow(/no application in common with hss\.home1\.net/);
+    expect(c.connection).toBeUndefined();
+  });
+
+  it('a DPR from the peer: the reason carries its cause, and the fallback timer goes with the connection', async () => {
+    const timers = new ManualTimers();
+    const s = await server({ timers });
+    const raw = await rawPeer(s.address.port);
+    raw.send(CER);
+    await raw.next();
+    const conn = s.connections[0]!;
+    raw.send(
+      encodeMessage(
+        buildDpr({
+          originHost: 'ap.home1.net',
+          originRealm: 'home1.net',
+          disconnectCause: DISCONNECT_CAUSE.BUSY,
+          hopByHop: 9,
+          endToEnd: 9,
+        }),
+      ),
+    );
+    expect((await raw.next()).commandCode).toBe(282);
+    raw.socket.destroy(); // the DPR sender closes after the DPA
+    expect(await conn.closed).toBe('peer disconnected (DPR, Disconnect-Cause BUSY)');
+    expect(conn.peerDisconnectCause).toBe(1);
+    expect(timers.size).toBe(0);
+  });
+
+  it('decodes with the same maxMessageLength as it frames', async () => {
+    const seen: (number | undefined)[] = [];
+    const s = await server({
+      maxMessageLength: 4 * 1024 * 1024,
+      onRequest: (req, conn, err) => {
+        seen.push(err?.resultCode);
+        return echoMaa(req, conn, err);
+      },
+    });
+    const raw = await rawPeer(s.address.port);
+    raw.send(CER);
+    await raw.next();
+    // 2 MiB of an unknown AVP with M clear: above the decoder's default 1 MiB, below this server's limit
+    const big = { code: 9999, flags: 0x80, vendorId: 32473, data: Buffer.alloc(2 * 1024 * 1024) };
+    const mar = marFor('x@home1.net');
+    raw.send(encodeMessage({ ...mar, avps: [...mar.avps, big] }));
+    expect(getNumber((await raw.next()).avps, 'Result-Code')).toBe(2001);
+    expect(seen).toEqual([undefined]);
+  });
+
+  it('client close() during a connect abandons it: the peer never gets a CER', async () => {
+    let bytes = 0;
+    const accepted: Promise<void>[] = [];
+    const peer = createServer((sock) => {
+      sock.on('data', (c: Buffer) => (bytes += c.length));
+      accepted.push(new Promise((r) => sock.once('close', () => r())));
+    });
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise<void>((r) => peer.close(() => r())));
+    const c = new DiameterClient({
+      host: '127.0.0.1',
+      port: (peer.address() as AddressInfo).port,
+      local: AP,
+    });
+    const started = c.start();
+    await c.close();
+    await expect(started).rejects.toThrow(/closed while connecting/);
+    // give a connect that was not abandoned the time to send its CER
+    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(accepted);
+    expect(bytes).toBe(0);
+    expect(c.connection).toBeUndefined();
+  });
+
+  it.each([
+    ['BUSY', 60_000, DISCONNECT_CAUSE.BUSY],
+    ['DO_NOT_WANT_TO_TALK_TO_YOU', 60_000, DISCONNECT_CAUSE.DO_NOT_WANT_TO_TALK_TO_YOU],
+    ['REBOOTING', 100, DISCONNECT_CAUSE.REBOOTING],
+  ])('after a DPR with %s the client reconnects after %i ms', async (name, wait, cause) => {
+    const timers = new ManualTimers();
+    const s = await server();
+    const retries: number[] = [];
+    const logger: PeerLogger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (o) => void ('retryInMs' in o && retries.push((o as { retryInMs: number }).retryInMs)),
+    };
+    const c = client(s.address.port, { timers, backoff: { min: 100, max: 60_000 }, logger });
+    await c.start();
+    const down = new Promise<string>((r) => c.once('down', r));
+    await s.connections[0]!.disconnect(cause);
+    expect(await down).toBe(`peer disconnected (DPR, Disconnect-Cause ${name})`);
+    expect(retries).toEqual([wait]);
+    const reopened = new Promise((r) => c.once('open', r));
+    timers.advance(wait);
+    await reopened;
   });
 });

@@ -1,4 +1,14 @@
-import { avp, avpValue, decodeValue, encodeValue, ValueError, type AvpType } from '../src';
+import {
+  avp,
+  avpValue,
+  buildMessage,
+  decodeMessage,
+  decodeValue,
+  encodeMessage,
+  encodeValue,
+  ValueError,
+  type AvpType,
+} from '../src';
 
 describe('RFC 6733 data formats', () => {
   it.each<[AvpType, Parameters<typeof encodeValue>[1], string]>([
@@ -80,5 +90,26 @@ describe('RFC 6733 data formats', () => {
     expect(avp('Public-Identity', 'sip:a@b').flags).toBe(0xc0);
     expect(avpValue(avp('Host-IP-Address', '::1'))).toBe('::1');
     expect(() => avp('No-Such-AVP', 1)).toThrow(/unknown AVP name/);
+  });
+
+  it.each<[string, Parameters<typeof avp>[1], number]>([
+    // TS 29.229 table 6.3.0.1: V must, M must not
+    ['Supported-Applications', [], 0x80],
+    ['Associated-Identities', [['User-Name', 'a@b']], 0x80],
+    ['Wildcarded-Public-Identity', 'sip:!.*!@b', 0x80],
+    // TS 29.329: M must not
+    ['Identity-Set', 'ALL_IDENTITIES', 0x80],
+    // TS 29.109 table 6.3.1: GUSS-Timestamp M must not, the other Zh AVPs M must
+    ['GUSS-Timestamp', new Date('2024-01-01T00:00:00Z'), 0x80],
+    ['GBA-UserSecSettings', Buffer.from('<guss/>'), 0xc0],
+    ['BootstrapInfoCreationTime', new Date('2024-01-01T00:00:00Z'), 0xc0],
+  ])('%s is sent with the flags of its table and accepted with M set or clear', (name, value, flags) => {
+    const a = avp(name, value);
+    expect(a.flags).toBe(flags);
+    for (const f of [0x80, 0xc0]) {
+      const m = buildMessage({ commandCode: 303, applicationId: 16777216, request: true, avps: [] });
+      const r = decodeMessage(encodeMessage({ ...m, avps: [{ ...a, flags: f }] }));
+      expect(r.error).toBeUndefined();
+    }
   });
 });

@@ -1,5 +1,6 @@
 /** RFC 6733 base messages: CER/CEA (5.3), DWR/DWA (5.5), DPR/DPA (5.4) and the answer-message (7.2). */
-import type { Avp } from '../codec/avp';
+import { AVP_FLAG_MANDATORY, type Avp } from '../codec/avp';
+import { checkValue } from '../codec/types';
 import type { DiameterHeader } from '../codec/header';
 import type { DiameterMessage } from '../codec/message';
 import type { ProtocolError } from '../codec/errors';
@@ -241,21 +242,29 @@ export function buildDpa(
 }
 
 /**
- * The answer-message of RFC 6733 section 7.2: Session-Id copied from the request, Origin-Host, Origin-Realm,
- * Result-Code, Error-Message (the reason), Failed-AVP; the E bit only for 3xxx protocol errors (section 3:
- * E marks a protocol error). That is the form for 3xxx protocol errors, and the allowed form for a 5xxx error when the command's own answer cannot be built (section 7.1.5);
- * an application that can build its answer (e.g. an MAA with Result-Code 5005) does that instead.
+ * The answer-message of RFC 6733 section 7.2, `< Diameter Header: code, ERR [, PXY] >`: the request's command,
+ * application and ids, R clear, E set, P copied; Session-Id copied from the request, Origin-Host,
+ * Origin-Realm, Result-Code, Error-Message (the reason), Failed-AVP. It is the form for 3xxx protocol errors
+ * (section 7.1.3) and the allowed form for any other error when the command's own answer cannot be built
+ * (section 7.1.5), so the E bit is always set; an application that can build its own answer (e.g. an MAA
+ * with Result-Code 5005 and the E bit clear) builds that instead.
  */
 export function buildErrorAnswer(
   request: DiameterMessage,
   p: { originHost: string; originRealm: string; error: ProtocolError; originStateId?: number },
   dict: Dictionary = defaultDictionary,
 ): DiameterMessage {
+  // the Session-Id's bytes as received, with the flags it is sent with; one that is not valid UTF-8 (it may be
+  // the error being reported) cannot be echoed in a well-formed answer and is left out (0*1 < Session-Id >)
   const sid = findAvp(request.avps, 'Session-Id', dict);
+  const sidOut: Avp | undefined =
+    sid && checkValue('UTF8String', sid.data) === undefined
+      ? { code: sid.code, flags: AVP_FLAG_MANDATORY, vendorId: 0, data: sid.data }
+      : undefined;
   return buildAnswer(
     request,
     [
-      ...(sid ? [sid] : []),
+      ...(sidOut ? [sidOut] : []),
       ['Origin-Host', p.originHost],
       ['Origin-Realm', p.originRealm],
       ['Result-Code', p.error.resultCode],
@@ -263,7 +272,7 @@ export function buildErrorAnswer(
       ['Error-Message', p.error.reason],
       ...(p.error.failedAvp ? [['Failed-AVP', [p.error.failedAvp]] as const] : []),
     ],
-    { error: p.error.eBit },
+    { error: true },
     dict,
   );
 }

@@ -54,7 +54,10 @@ export interface ProtocolError {
   reason: string;
   /** The AVP to put inside Failed-AVP (RFC 6733 section 7.5), when the code calls for one. */
   failedAvp?: Avp;
-  /** 3xxx protocol errors are answered with the E bit set (RFC 6733 section 7.1.3). */
+  /**
+   * A 3xxx protocol error (RFC 6733 section 7.1.3): the command's own answer reporting it (e.g. a CEA) sets
+   * the E bit. The answer-message of section 7.2 (`buildErrorAnswer`) has E set for every error.
+   */
   eBit: boolean;
 }
 

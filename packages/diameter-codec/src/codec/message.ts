@@ -6,7 +6,6 @@
 import {
   AVP_FLAG_MANDATORY,
   AVP_FLAG_VENDOR,
-  AVP_FLAGS_RESERVED,
   AVP_HEADER_LENGTH,
   AVP_HEADER_LENGTH_VENDOR,
   avpsLength,
@@ -17,7 +16,7 @@ import {
   DIAMETER_VERSION,
   FLAG_ERROR,
   FLAG_REQUEST,
-  FLAGS_RESERVED,
+  FLAG_RETRANSMIT,
   HEADER_LENGTH,
   readHeader,
   writeHeader,
@@ -72,15 +71,16 @@ interface Ctx {
  */
 const FLAG_VENDOR = AVP_FLAG_VENDOR;
 const FLAG_MANDATORY = AVP_FLAG_MANDATORY;
-const FLAGS_RESERVED_AVP = AVP_FLAGS_RESERVED;
 const HEADER = AVP_HEADER_LENGTH;
 const HEADER_VENDOR = AVP_HEADER_LENGTH_VENDOR;
 const checkData = checkValue;
 const MESSAGE_HEADER = HEADER_LENGTH;
 const VERSION = DIAMETER_VERSION;
-const COMMAND_FLAGS_RESERVED = FLAGS_RESERVED;
 const COMMAND_FLAG_REQUEST = FLAG_REQUEST;
 const COMMAND_FLAG_ERROR = FLAG_ERROR;
+const COMMAND_FLAG_RETRANSMIT = FLAG_RETRANSMIT;
+/** Failed-AVP (RFC 6733 7.5), code 279, vendor 0 */
+const FAILED_AVP = 279;
 const readMessageHeader = readHeader;
 
 /** Wraps the offending AVP in copies of its enclosing Grouped AVPs (RFC 6733 section 7.5). */
@@ -116,10 +116,51 @@ function word(buf: Buffer, at: number): number {
 }
 
 /**
- * The AVPs in buf[start, end). Only the structure (lengths) is read once the first error is known; the
- * checks, in RFC order, run until then: reserved bits, unknown with M, the M rule, nesting depth, value.
+ * The members of a Grouped AVP inside Failed-AVP: the structure only, and only when it is sound. These are
+ * copies of AVPs the peer received (RFC 6733 7.5), possibly the very AVP it could not parse, so nothing in
+ * them is an error of this message: contents that cannot be framed stay raw (undefined here), and so do
+ * groups nested deeper than `maxDepth`. Reads nothing outside buf[start, end).
  */
-function parseAvps(buf: Buffer, start: number, end: number, depth: number, path: Avp[], ctx: Ctx): Avp[] {
+function parseCopied(buf: Buffer, start: number, end: number, depth: number, ctx: Ctx): Avp[] | undefined {
+  const out: Avp[] = [];
+  let at = start;
+  while (at < end) {
+    const remaining = end - at;
+    if (remaining < HEADER) return undefined;
+    const flags = buf[at + 4]!;
+    const headerLength = flags & FLAG_VENDOR ? HEADER_VENDOR : HEADER;
+    const length = (buf[at + 5]! << 16) | (buf[at + 6]! << 8) | buf[at + 7]!;
+    if (remaining < headerLength || length < headerLength || length > remaining) return undefined;
+    const code = word(buf, at);
+    const vendorId = headerLength === HEADER_VENDOR ? word(buf, at + 8) : 0;
+    const avp: Avp = { code, flags, vendorId, data: buf.subarray(at + headerLength, at + length) };
+    if (depth + 1 <= ctx.maxDepth && ctx.dict.avp(code, vendorId)?.type === 'Grouped') {
+      const inner = parseCopied(buf, at + headerLength, at + length, depth + 1, ctx);
+      if (inner) avp.avps = inner;
+    }
+    out.push(avp);
+    const next = at + ((length + 3) & ~3);
+    at = next > end ? end : next;
+  }
+  return out;
+}
+
+/**
+ * The AVPs in buf[start, end). Only the structure (lengths) is read once the first error is known; the
+ * checks, in RFC order, run until then: unknown with M, the M rule, nesting depth, value. Reserved flag
+ * bits are ignored (RFC 6733 4.1) and kept as received. The members of a Failed-AVP (`copied`) have their
+ * lengths checked and nothing else: they are the AVPs the peer received, as received or as an example with
+ * a zero-filled payload (RFC 6733 7.5, 7.1.5), so their flags, M rules and values are not this message's.
+ */
+function parseAvps(
+  buf: Buffer,
+  start: number,
+  end: number,
+  depth: number,
+  path: Avp[],
+  ctx: Ctx,
+  copied = false,
+): Avp[] {
   const out: Avp[] = [];
   const dict = ctx.dict;
   let at = start;
@@ -164,19 +205,15 @@ function parseAvps(buf: Buffer, start: number, end: number, depth: number, path:
     out.push(avp);
     const next = at + ((length + 3) & ~3);
     at = next > end ? end : next; // a missing final padding is tolerated
-    if (ctx.error !== undefined) continue; // keep reading the structure, report only the first error
-
-    if (flags & FLAGS_RESERVED_AVP) {
-      report(
-        ctx,
-        protocolError(
-          'DIAMETER_INVALID_AVP_BITS',
-          `AVP ${code} has reserved flag bits set (0x${flags.toString(16)})`,
-          inContext(path, avp),
-        ),
-      );
+    if (copied) {
+      if (depth + 1 <= ctx.maxDepth && dict.avp(code, vendorId)?.type === 'Grouped') {
+        const inner = parseCopied(buf, dataStart, dataEnd, depth + 1, ctx);
+        if (inner) avp.avps = inner;
+      }
       continue;
     }
+    if (ctx.error !== undefined) continue; // keep reading the structure, report only the first error
+
     const def = dict.avp(code, vendorId);
     if (def === undefined) {
       if (flags & FLAG_MANDATORY && depth === 0) {
@@ -218,7 +255,15 @@ function parseAvps(buf: Buffer, start: number, end: number, depth: number, path:
         continue;
       }
       path.push(avp);
-      avp.avps = parseAvps(buf, dataStart, dataEnd, depth + 1, path, ctx);
+      avp.avps = parseAvps(
+        buf,
+        dataStart,
+        dataEnd,
+        depth + 1,
+        path,
+        ctx,
+        code === FAILED_AVP && vendorId === 0,
+      );
       path.pop();
       continue;
     }
@@ -270,16 +315,13 @@ export function decodeMessage(buf: Buffer, options: DecodeOptions = {}): DecodeR
               : `${buf.length} bytes were given`;
     report(ctx, protocolError('DIAMETER_INVALID_MESSAGE_LENGTH', `message length ${l}: ${why}`));
   }
-  if (header.flags & COMMAND_FLAGS_RESERVED) {
-    report(
-      ctx,
-      protocolError(
-        'DIAMETER_INVALID_HDR_BITS',
-        `reserved command flag bits set (0x${header.flags.toString(16)})`,
-      ),
-    );
-  } else if (header.flags & COMMAND_FLAG_REQUEST && header.flags & COMMAND_FLAG_ERROR) {
-    report(ctx, protocolError('DIAMETER_INVALID_HDR_BITS', 'the E bit is set in a request'));
+  // RFC 6733 3: the reserved bits are ignored (and kept as received); E never in a request, T never in an answer
+  if (header.flags & COMMAND_FLAG_REQUEST) {
+    if (header.flags & COMMAND_FLAG_ERROR) {
+      report(ctx, protocolError('DIAMETER_INVALID_HDR_BITS', 'the E bit is set in a request'));
+    }
+  } else if (header.flags & COMMAND_FLAG_RETRANSMIT) {
+    report(ctx, protocolError('DIAMETER_INVALID_HDR_BITS', 'the T bit is set in an answer'));
   }
   const end = Math.min(buf.length, Math.max(l, MESSAGE_HEADER), maxLength);
   const avps = parseAvps(buf, MESSAGE_HEADER, end, 0, [], ctx);

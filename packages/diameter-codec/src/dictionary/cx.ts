@@ -1,8 +1,9 @@
 /**
  * Cx/Dx (TS 29.229 section 6.3, vendor 10415, application 16777216). AVP codes and flags checked against
- * Wireshark's diameter/TGPP.xml and freeDiameter's dict_dcca_3gpp; where the two disagree on M (Supported-
- * Features members) or where Kamailio sets M on every Cx AVP (those TS 29.229 marks M must not), the M bit
- * is accepted either way and sent clear.
+ * TS 29.229 table 6.3.0.1, Wireshark's diameter/TGPP.xml and freeDiameter's dict_dcca_3gpp. Every AVP the
+ * table marks M must not (631, 632, 634 and 635-647; Wireshark has M must for 631, 632 and 634, and
+ * Kamailio sets M on every Cx AVP) and the Supported-Features members, where the sources disagree, are
+ * accepted with either M value and sent with M clear, as the table has it.
  */
 import type { AvpDefinition, DictionaryPart } from './types';
 import { members } from './types';
@@ -163,10 +164,15 @@ export const cxDictionary: DictionaryPart = {
     }),
     t(629, 'Feature-List-ID', 'Unsigned32', { mandatory: 'may', sendMandatory: false }),
     t(630, 'Feature-List', 'Unsigned32', { mandatory: 'may', sendMandatory: false }),
-    t(631, 'Supported-Applications', 'Grouped'),
-    t(632, 'Associated-Identities', 'Grouped', { members: members('*[User-Name]') }),
+    // TS 29.229 table 6.3.0.1: V must, M must not; Wireshark's TGPP.xml has M must
+    t(631, 'Supported-Applications', 'Grouped', { mandatory: 'may', sendMandatory: false }),
+    t(632, 'Associated-Identities', 'Grouped', {
+      mandatory: 'may',
+      sendMandatory: false,
+      members: members('*[User-Name]'),
+    }),
     t(633, 'Originating-Request', 'Enumerated', { values: { 0: 'ORIGINATING' } }),
-    t(634, 'Wildcarded-Public-Identity', 'UTF8String'),
+    t(634, 'Wildcarded-Public-Identity', 'UTF8String', { mandatory: 'may', sendMandatory: false }),
     t(635, 'SIP-Digest-Authenticate', 'Grouped', { mandatory: 'may', sendMandatory: false }),
     t(636, 'Wildcarded-IMPU', 'UTF8String', { mandatory: 'may', sendMandatory: false }),
     t(637, 'UAR-Flags', 'Unsigned32', { mandatory: 'may', sendMandatory: false }),

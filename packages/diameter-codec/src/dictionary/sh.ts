@@ -2,6 +2,7 @@
  * Sh basics (TS 29.329 section 6.3, AS-HSS, application 16777217, vendor 10415): the AVPs of UDR/UDA.
  * Codes, flags and enumerations checked against Wireshark's diameter/TGPP.xml (which also gives
  * Service-Indication V must-not, an old-release mistake: TS 29.329 has V and M set, as sent here).
+ * Identity-Set is M must not in TS 29.329 and M must in Wireshark: accepted either way, sent with M clear.
  */
 import type { AvpDefinition, DictionaryPart } from './types';
 import { members } from './types';
@@ -112,7 +113,10 @@ export const shDictionary: DictionaryPart = {
     s(707, 'Current-Location', 'Enumerated', {
       values: { 0: 'DoNotNeedInitiateActiveLocationRetrieval', 1: 'InitiateActiveLocationRetrieval' },
     }),
+    // TS 29.329: V must, M must not (freeDiameter fixes M clear); Wireshark's TGPP.xml has M must
     s(708, 'Identity-Set', 'Enumerated', {
+      mandatory: 'may',
+      sendMandatory: false,
       values: {
         0: 'ALL_IDENTITIES',
         1: 'REGISTERED_IDENTITIES',

@@ -1,7 +1,9 @@
 /**
  * Zh (TS 29.109 section 6.3, BSF-HSS, application 16777221, vendor 10415). Codes and types from Wireshark's
- * diameter/dictionary.xml; TS 29.109 table 6.3.1 gives V must and M must for these AVPs (as Alcatel-Lucent's
- * GAA definitions); Wireshark leaves M open, so M is sent set and accepted either way.
+ * diameter/dictionary.xml. TS 29.109 table 6.3.1 gives V must for all of them, M must for all but
+ * GUSS-Timestamp, which is M must not (as Alcatel-Lucent's GAA definitions have it; Cipango's Zh dictionary
+ * sets M on every Zh AVP, GUSS-Timestamp included). Wireshark leaves M open. So every Zh AVP is accepted
+ * with either M value and sent with the table's M: set, and clear for GUSS-Timestamp.
  */
 import type { AvpDefinition, DictionaryPart } from './types';
 import { VENDOR_3GPP } from './cx';
@@ -14,13 +16,14 @@ const z = (
   name: string,
   type: AvpDefinition['type'],
   values?: Record<number, string>,
+  sendMandatory = true,
 ): AvpDefinition => ({
   code,
   vendorId: VENDOR_3GPP,
   name,
   type,
   mandatory: 'may',
-  sendMandatory: true,
+  sendMandatory,
   ref: `TS 29.109 6.3 (${code})`,
   ...(values ? { values } : {}),
 });
@@ -50,7 +53,7 @@ export const zhDictionary: DictionaryPart = {
     z(406, 'UICC-Key-Material', 'OctetString'),
     z(407, 'GBA_U-Awareness-Indicator', 'Enumerated', { 0: 'NO', 1: 'YES' }),
     z(408, 'BootstrapInfoCreationTime', 'Time'),
-    z(409, 'GUSS-Timestamp', 'Time'),
+    z(409, 'GUSS-Timestamp', 'Time', undefined, false),
     z(410, 'GBA-Type', 'Enumerated', { 0: '3G GBA', 1: '2G GBA' }),
     z(411, 'UE-Id', 'OctetString'),
     z(412, 'UE-Id-Type', 'Enumerated', { 0: 'Private user identity', 1: 'Public user identity' }),

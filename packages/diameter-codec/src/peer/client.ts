@@ -1,7 +1,9 @@
 /**
  * The initiator side: one peer, one connection at a time, CER/CEA on connect, reconnect with exponential
- * backoff after a failure (the new connection starts in REOPEN, RFC 3539), requests queued while the
- * connection is being (re)established, DPR/DPA on close.
+ * backoff after a failure (the new connection starts in REOPEN, RFC 3539, and carries requests again
+ * after three DWAs), requests queued while the connection is being (re)established, DPR/DPA on close.
+ * A peer that disconnected with DPR BUSY or DO_NOT_WANT_TO_TALK_TO_YOU is not called back right away
+ * (RFC 6733 5.4.3): the next attempt waits the backoff ceiling; after REBOOTING the usual backoff applies.
  */
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
@@ -30,9 +32,18 @@ export interface ClientOptions {
   reopenDwas?: number;
   requestTimeout?: number;
   maxInFlight?: number;
+  /** requests from the peer processed at once; beyond it 3004 TOO_BUSY (default 1024) */
+  maxIncoming?: number;
+  /** bytes waiting to be written above which reading pauses until they drain (default 4 MiB) */
+  maxWriteBuffer?: number;
+  /** largest message accepted (default 1 MiB) */
+  maxMessageLength?: number;
   capabilitiesTimeout?: number;
   connectTimeout?: number;
-  /** reconnect backoff: first delay and ceiling, ms (default 250 and 30000) */
+  /**
+   * reconnect backoff: first delay and ceiling, ms (default 250 and 30000); after a DPR with
+   * Disconnect-Cause BUSY or DO_NOT_WANT_TO_TALK_TO_YOU the next attempt waits the ceiling
+   */
   backoff?: { min: number; max: number };
   onRequest?: RequestHandler;
   trace?: PeerTrace;
@@ -46,6 +57,8 @@ export class DiameterClient extends EventEmitter<{ open: [remote: Capabilities];
   private attempts = 0;
   private everOpened = false;
   private retry: TimerHandle | undefined;
+  /** the socket of a connect in progress, until it connects or fails */
+  private dialing: { socket: Socket; timer: TimerHandle } | undefined;
   private readonly logger: PeerLogger;
 
   constructor(private readonly o: ClientOptions) {
@@ -116,6 +129,14 @@ export class DiameterClient extends EventEmitter<{ open: [remote: Capabilities];
   async close(cause: number = DISCONNECT_CAUSE.REBOOTING): Promise<void> {
     this.closing = true;
     this.timers.clearTimeout(this.retry);
+    const d = this.dialing;
+    if (d) {
+      // a connect in progress: abandon it (a 'connect' that still fires finds the socket destroyed)
+      this.dialing = undefined;
+      this.timers.clearTimeout(d.timer);
+      d.socket.destroy();
+      this.emit('down', 'client closed while connecting');
+    }
     const c = this.conn;
     if (c) await c.disconnect(cause);
   }
@@ -128,12 +149,20 @@ export class DiameterClient extends EventEmitter<{ open: [remote: Capabilities];
       () => socket.destroy(new Error('connect timed out')),
       this.o.connectTimeout ?? 5000,
     );
+    const dialing = { socket, timer: connectTimer };
+    this.dialing = dialing;
     socket.once('error', (e) => {
-      if (connected) return;
+      if (connected || this.dialing !== dialing) return;
+      this.dialing = undefined;
       this.timers.clearTimeout(connectTimer);
       this.failed(`connect: ${e.message}`);
     });
     socket.once('connect', () => {
+      if (this.closing || this.dialing !== dialing || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      this.dialing = undefined;
       connected = true;
       this.timers.clearTimeout(connectTimer);
       const conn = new PeerConnection({
@@ -147,6 +176,9 @@ export class DiameterClient extends EventEmitter<{ open: [remote: Capabilities];
         reopened: this.everOpened,
         ...(this.o.requestTimeout !== undefined ? { requestTimeout: this.o.requestTimeout } : {}),
         ...(this.o.maxInFlight !== undefined ? { maxInFlight: this.o.maxInFlight } : {}),
+        ...(this.o.maxIncoming !== undefined ? { maxIncoming: this.o.maxIncoming } : {}),
+        ...(this.o.maxWriteBuffer !== undefined ? { maxWriteBuffer: this.o.maxWriteBuffer } : {}),
+        ...(this.o.maxMessageLength !== undefined ? { maxMessageLength: this.o.maxMessageLength } : {}),
         ...(this.o.capabilitiesTimeout !== undefined
           ? { capabilitiesTimeout: this.o.capabilitiesTimeout }
           : {}),
@@ -166,16 +198,20 @@ export class DiameterClient extends EventEmitter<{ open: [remote: Capabilities];
       });
       conn.on('close', (reason) => {
         if (this.conn === conn) this.conn = undefined;
-        this.failed(reason);
+        const cause = conn.peerDisconnectCause;
+        // RFC 6733 5.4.3: BUSY and DO_NOT_WANT_TO_TALK_TO_YOU ask us not to reconnect right away
+        const stayAway =
+          cause === DISCONNECT_CAUSE.BUSY || cause === DISCONNECT_CAUSE.DO_NOT_WANT_TO_TALK_TO_YOU;
+        this.failed(reason, stayAway);
       });
     });
   }
 
-  private failed(reason: string): void {
+  private failed(reason: string, stayAway = false): void {
     this.emit('down', reason);
     if (this.closing) return;
     const b = this.o.backoff ?? { min: 250, max: 30_000 };
-    const delay = Math.min(b.max, b.min * 2 ** this.attempts);
+    const delay = stayAway ? b.max : Math.min(b.max, b.min * 2 ** this.attempts);
     this.attempts++;
     this.logger.warn(
       { peer: `${this.o.host}:${this.o.port}`, reason, retryInMs: delay },

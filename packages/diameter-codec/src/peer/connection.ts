@@ -39,7 +39,8 @@ import { commonApplications, localCapabilities, type LocalPeer } from './local';
 import type { TimerHandle, Timers } from './timers';
 import { Watchdog, type WatchdogState } from './watchdog';
 
-export type PeerState = 'Wait-I-CEA' | 'Wait-CER' | 'I-Open' | 'R-Open' | 'Closing' | 'Closed';
+/** `Refused`: the responder sent a CEA with an error; it drops whatever else arrives and closes once the CEA is out. */
+export type PeerState = 'Wait-I-CEA' | 'Wait-CER' | 'I-Open' | 'R-Open' | 'Refused' | 'Closing' | 'Closed';
 
 /** pino-compatible subset */
 export interface PeerLogger {
@@ -56,7 +57,8 @@ export const silentLogger: PeerLogger = {
 
 export interface PeerTrace {
   tracer: Tracer;
-  iface: TraceIface;
+  /** the interface to record, or how to tell it from the message (one connection may carry Cx and Zh) */
+  iface: TraceIface | ((m: DiameterMessage | undefined) => TraceIface);
   /** the name of this node in the ladder, e.g. "ap" */
   localName: string;
   /** the name of the other end; default: its Origin-Host once known */
@@ -64,11 +66,14 @@ export interface PeerTrace {
 }
 
 /**
- * The owner's handler for application requests (and for base requests other than CER, DWR and DPR).
- * `error` is the first protocol error the decoder or the command grammar found (requests in any AVP
- * order are fine; only Session-Id must come first); the handler may build its own
+ * The owner's handler for requests of an application in common. CER, DWR and DPR are handled here; any
+ * other request with Application-Id 0 (common messages) is answered 3001 COMMAND_UNSUPPORTED, one for an
+ * application that is not common 3007, and one beyond `maxIncoming` in progress 3004 TOO_BUSY, all
+ * without the handler. `error` is the first protocol error the decoder or the command grammar found
+ * (requests in any AVP order are fine; only Session-Id must come first); the handler may build its own
  * answer for it (e.g. an MAA carrying 5005). Returning undefined answers with the RFC 6733 7.2
- * answer-message (for `error`) or 3001 COMMAND_UNSUPPORTED.
+ * answer-message (for `error`) or 3001 COMMAND_UNSUPPORTED; a handler that throws, or an answer that
+ * cannot be encoded, gives a 5012 answer-message.
  */
 export type RequestHandler = (
   request: DiameterMessage,
@@ -92,6 +97,11 @@ export interface ConnectionOptions {
   /** how long a request waits for its answer, ms */
   requestTimeout?: number;
   maxInFlight?: number;
+  /** requests from the peer being processed at once (handler pending); beyond it 3004 TOO_BUSY (default 1024) */
+  maxIncoming?: number;
+  /** bytes waiting to be written above which the socket stops reading until it drains (default 4 MiB) */
+  maxWriteBuffer?: number;
+  /** largest message accepted, by the framer and the decoder alike (default 1 MiB) */
   maxMessageLength?: number;
   /** responder: peers allowed to connect (by Origin-Host); default any (DESIGN section 11) */
   allowPeer?: (remote: Capabilities) => boolean;
@@ -99,6 +109,13 @@ export interface ConnectionOptions {
   trace?: PeerTrace;
   logger?: PeerLogger;
 }
+
+export const DEFAULT_MAX_INCOMING = 1024;
+export const DEFAULT_MAX_WRITE_BUFFER = 4 * 1024 * 1024;
+
+const DISCONNECT_CAUSE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(DISCONNECT_CAUSE).map(([k, v]) => [v, k]),
+);
 
 export class DiameterRequestError extends Error {
   override name = 'DiameterRequestError';
@@ -130,7 +147,13 @@ export class PeerConnection extends EventEmitter<{
   private readonly watchdog: Watchdog;
   private readonly logger: PeerLogger;
   private capsTimer: TimerHandle | undefined;
+  private dprTimer: TimerHandle | undefined;
   private dpaWaiter: (() => void) | undefined;
+  /** why the transport is about to close (CEA refusal, DPR from the peer): the reason once it does */
+  private endingReason: string | undefined;
+  private peerCause: number | undefined;
+  private incoming = 0;
+  private readingPaused = false;
   private closeReason = '';
   private remoteCaps: Capabilities | undefined;
   /** the peer's Origin-Host from its CER/CEA, known before the exchange completes (for trace names) */
@@ -156,8 +179,13 @@ export class PeerConnection extends EventEmitter<{
     const s = o.socket;
     s.setNoDelay(true);
     s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.on('error', (e) => this.destroy(`socket error: ${e.message}`));
-    s.on('close', () => this.destroy('connection closed by the peer'));
+    s.on('error', (e) => this.destroy(this.endingReason ?? `socket error: ${e.message}`));
+    s.on('close', () => this.destroy(this.endingReason ?? 'connection closed by the peer'));
+    s.on('drain', () => {
+      if (!this.readingPaused) return;
+      this.readingPaused = false;
+      s.resume();
+    });
     this.capsTimer = o.timers.setTimeout(
       () => this.destroy(`no ${o.role === 'initiator' ? 'CEA' : 'CER'} in time`),
       o.capabilitiesTimeout ?? 10_000,
@@ -185,6 +213,21 @@ export class PeerConnection extends EventEmitter<{
 
   get isOpen(): boolean {
     return this.stateValue === 'I-Open' || this.stateValue === 'R-Open';
+  }
+
+  /** The Disconnect-Cause of the DPR the peer sent (RFC 6733 5.4.3), if it sent one. */
+  get peerDisconnectCause(): number | undefined {
+    return this.peerCause;
+  }
+
+  /** Bytes written to the socket and not yet handed to the kernel. */
+  get writeBuffered(): number {
+    return this.o.socket.writableLength;
+  }
+
+  /** Requests from the peer being processed now. */
+  get incomingRequests(): number {
+    return this.incoming;
   }
 
   /** Sends a request and resolves with its answer. Hop-by-Hop and End-to-End ids are assigned here. */
@@ -232,6 +275,7 @@ export class PeerConnection extends EventEmitter<{
     this.stateValue = 'Closed';
     this.closeReason = reason;
     this.o.timers.clearTimeout(this.capsTimer);
+    this.o.timers.clearTimeout(this.dprTimer);
     this.watchdog.stop();
     for (const [, p] of this.outstanding) {
       this.o.timers.clearTimeout(p.timer);
@@ -265,11 +309,41 @@ export class PeerConnection extends EventEmitter<{
     this.sendRaw(m);
   }
 
+  /** Encodes and writes; throws only if `m` cannot be encoded (then nothing is written). */
   private sendRaw(m: DiameterMessage): void {
     if (this.stateValue === 'Closed') return;
     const bytes = encodeMessage(m);
     this.trace(bytes, m, 'out');
-    this.o.socket.write(bytes);
+    const s = this.o.socket;
+    if (!s.write(bytes) && !this.readingPaused) {
+      // the peer does not read: stop reading its requests until what we owe it has drained
+      if (s.writableLength > (this.o.maxWriteBuffer ?? DEFAULT_MAX_WRITE_BUFFER)) {
+        this.readingPaused = true;
+        s.pause();
+        this.logger.warn(
+          { peer: this.remoteHost, buffered: s.writableLength },
+          'diameter peer does not read: reading paused',
+        );
+      }
+    }
+  }
+
+  /** Sends the answer to `request`; one that cannot be encoded is replaced by a 5012 answer-message. */
+  private sendAnswer(request: DiameterMessage, answer: DiameterMessage): void {
+    try {
+      this.sendRaw(answer);
+    } catch (e) {
+      this.logger.warn(
+        { err: e instanceof Error ? e.message : String(e), command: request.commandCode },
+        'diameter answer could not be encoded',
+      );
+      this.sendRaw(
+        buildErrorAnswer(request, {
+          ...this.identity(),
+          error: protocolError('DIAMETER_UNABLE_TO_COMPLY', 'the answer could not be encoded'),
+        }),
+      );
+    }
   }
 
   private trace(bytes: Buffer, m: DiameterMessage | undefined, dir: 'in' | 'out'): void {
@@ -283,7 +357,7 @@ export class PeerConnection extends EventEmitter<{
       port: s.remotePort ?? 0,
     };
     t.tracer.emit({
-      iface: t.iface,
+      iface: typeof t.iface === 'function' ? t.iface(m) : t.iface,
       proto: 'diameter',
       transport: 'tcp',
       from: dir === 'out' ? local : remote,
@@ -293,17 +367,26 @@ export class PeerConnection extends EventEmitter<{
     });
   }
 
+  /** Whether messages from the peer are still read (not once refused or closed). */
+  private serving(): boolean {
+    return this.stateValue !== 'Refused' && this.stateValue !== 'Closed';
+  }
+
   private onData(chunk: Buffer): void {
+    if (!this.serving()) return;
     const r = this.framer.push(chunk);
     for (const bytes of r.messages) {
-      if (this.stateValue === 'Closed') return;
+      if (!this.serving()) return;
       this.onMessage(bytes);
     }
     if (r.error) this.destroy(`framing: ${r.error.reason}`);
   }
 
   private onMessage(bytes: Buffer): void {
-    const { message, error } = decodeMessage(bytes);
+    const { message, error } = decodeMessage(
+      bytes,
+      this.o.maxMessageLength !== undefined ? { maxLength: this.o.maxMessageLength } : {},
+    );
     if (message && message.commandCode === CMD_CAPABILITIES_EXCHANGE && this.remoteHost === undefined) {
       this.remoteHost = getString(message.avps, 'Origin-Host');
     }
@@ -313,8 +396,14 @@ export class PeerConnection extends EventEmitter<{
       return;
     }
     this.watchdog.received(message.commandCode === CMD_DEVICE_WATCHDOG && !(message.flags & FLAG_REQUEST));
-    if (message.flags & FLAG_REQUEST) void this.onRequest(message, error);
-    else this.onAnswer(message, error);
+    if (message.flags & FLAG_REQUEST) {
+      this.onRequest(message, error).catch((e: unknown) => {
+        this.logger.warn(
+          { err: e instanceof Error ? e.message : String(e), command: message.commandCode },
+          'diameter request could not be answered',
+        );
+      });
+    } else this.onAnswer(message, error);
   }
 
   private onAnswer(m: DiameterMessage, error: ProtocolError | undefined): void {
@@ -354,6 +443,11 @@ export class PeerConnection extends EventEmitter<{
       return;
     }
     this.common = commonApplications(this.o.local, caps);
+    if (this.common.length === 0) {
+      // RFC 6733 5.3: with no application in common the initiator disconnects
+      this.destroy(`CEA: no application in common with ${caps.originHost || 'the peer'} (RFC 6733 5.3)`);
+      return;
+    }
     this.opened(caps, 'I-Open');
   }
 
@@ -390,12 +484,18 @@ export class PeerConnection extends EventEmitter<{
             : buildDwa(m, { ...this.identity(), resultCode: RESULT_CODES.DIAMETER_SUCCESS }),
         );
         return;
-      case CMD_DISCONNECT_PEER:
+      case CMD_DISCONNECT_PEER: {
         this.stateValue = 'Closing';
+        const cause = getNumber(m.avps, 'Disconnect-Cause');
+        if (cause !== undefined) this.peerCause = cause;
+        const named = cause === undefined ? 'none' : (DISCONNECT_CAUSE_NAMES[cause] ?? String(cause));
+        this.endingReason = `peer disconnected (DPR, Disconnect-Cause ${named})`;
         this.sendRaw(buildDpa(m, { ...this.identity(), resultCode: RESULT_CODES.DIAMETER_SUCCESS }));
         // the peer closes the transport after DPA; do it ourselves if it does not
-        this.o.timers.setTimeout(() => this.destroy('peer disconnected (DPR)'), 1000);
+        this.o.timers.clearTimeout(this.dprTimer);
+        this.dprTimer = this.o.timers.setTimeout(() => this.destroy(this.endingReason!), 1000);
         return;
+      }
       case CMD_CAPABILITIES_EXCHANGE:
         // a CER on an open connection: RFC 6733 5.6.4 has no such event; refuse it
         this.sendRaw(
@@ -405,7 +505,19 @@ export class PeerConnection extends EventEmitter<{
       default:
         break;
     }
-    if (m.applicationId !== APPLICATION_COMMON && !this.common.includes(m.applicationId)) {
+    if (m.applicationId === APPLICATION_COMMON) {
+      // the common messages are CER/CEA, DWR/DWA and DPR/DPA only (RFC 6733 2.4): nothing for the handler
+      this.sendRaw(
+        errorAnswer(
+          protocolError(
+            'DIAMETER_COMMAND_UNSUPPORTED',
+            `command ${m.commandCode} is not a Diameter common message`,
+          ),
+        ),
+      );
+      return;
+    }
+    if (!this.common.includes(m.applicationId)) {
       this.sendRaw(
         errorAnswer(
           protocolError('DIAMETER_APPLICATION_UNSUPPORTED', `application ${m.applicationId} is not common`),
@@ -413,7 +525,14 @@ export class PeerConnection extends EventEmitter<{
       );
       return;
     }
+    if (this.incoming >= (this.o.maxIncoming ?? DEFAULT_MAX_INCOMING)) {
+      this.sendRaw(
+        errorAnswer(protocolError('DIAMETER_TOO_BUSY', `${this.incoming} requests already in progress`)),
+      );
+      return;
+    }
     let answer: DiameterMessage | undefined;
+    this.incoming++;
     try {
       answer = await this.o.onRequest?.(m, this, error);
     } catch (e) {
@@ -422,13 +541,15 @@ export class PeerConnection extends EventEmitter<{
         'diameter request handler failed',
       );
       answer = errorAnswer(protocolError('DIAMETER_UNABLE_TO_COMPLY', 'the request could not be processed'));
+    } finally {
+      this.incoming--;
     }
     if (!answer) {
       answer = errorAnswer(
         error ?? protocolError('DIAMETER_COMMAND_UNSUPPORTED', `command ${m.commandCode} not supported`),
       );
     }
-    this.sendRaw(answer);
+    this.sendAnswer(m, answer);
   }
 
   private onCer(m: DiameterMessage, decodeError: ProtocolError | undefined): void {
@@ -441,11 +562,16 @@ export class PeerConnection extends EventEmitter<{
         errorMessage: e.reason,
         ...(e.failedAvp ? { failedAvp: e.failedAvp } : {}),
       });
+      // the CEA is the command's own answer: E only for a 3xxx protocol error (RFC 6733 7.1.3)
       this.sendRaw(e.eBit ? { ...cea, flags: cea.flags | FLAG_ERROR } : cea);
       this.logger.warn({ peer: caps.originHost, resultCode: e.resultCode, reason: e.reason }, 'CER refused');
-      // give the CEA a moment to leave before the close
-      this.o.timers.setTimeout(() => this.destroy(`CER refused: ${e.reason}`), 100);
-      this.stateValue = 'Closing';
+      // nothing more is served: later messages are dropped, the transport closes once the CEA is out
+      this.o.timers.clearTimeout(this.capsTimer);
+      this.stateValue = 'Refused';
+      this.endingReason = `CER refused: ${e.reason}`;
+      const s = this.o.socket;
+      s.once('finish', () => this.destroy(this.endingReason!));
+      s.end();
     };
     if (error) return refuse(error);
     if (this.o.allowPeer && !this.o.allowPeer(caps)) {

@@ -62,5 +62,7 @@ export function commonApplications(local: LocalPeer, remote: Capabilities): numb
   const theirs = advertisedApplications(remote);
   const ours = local.applications.map((a) => a.authApplicationId);
   if (theirs.has(APPLICATION_RELAY)) return ours;
+  // a local Relay shares whatever the peer advertises
+  if (ours.includes(APPLICATION_RELAY)) return [...theirs];
   return ours.filter((id) => theirs.has(id));
 }

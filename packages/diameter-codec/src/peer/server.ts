@@ -1,7 +1,8 @@
 /**
  * The responder side: a TCP listener whose connections each run the responder state machine. Any peer
- * may connect unless an allow-list is given (DESIGN section 11); a second connection from a peer that is
- * already open is refused unless its Origin-State-Id shows the peer restarted, in which case the old
+ * may connect unless an allow-list is given (DESIGN section 11). A second connection from an Origin-Host
+ * that is already open is accepted beside the first (a responder has no election to run, and peers behind
+ * a load balancer may share a name); when its Origin-State-Id shows that the peer restarted, the old
  * connection is dropped. On close every open peer gets DPR (REBOOTING).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -28,6 +29,10 @@ export interface ServerOptions {
   capabilitiesTimeout?: number;
   maxConnections?: number;
   maxMessageLength?: number;
+  /** requests of one peer processed at once; beyond it 3004 TOO_BUSY (default 1024) */
+  maxIncoming?: number;
+  /** bytes waiting to be written to a peer above which its socket stops reading until drained (4 MiB) */
+  maxWriteBuffer?: number;
   /** Origin-Hosts allowed to connect; absent: any */
   allowedPeers?: readonly string[];
   trace?: Omit<PeerTrace, 'remoteName'>;
@@ -62,15 +67,19 @@ export async function startDiameterServer(o: ServerOptions): Promise<DiameterSer
       ...(o.requestTimeout !== undefined ? { requestTimeout: o.requestTimeout } : {}),
       ...(o.capabilitiesTimeout !== undefined ? { capabilitiesTimeout: o.capabilitiesTimeout } : {}),
       ...(o.maxMessageLength !== undefined ? { maxMessageLength: o.maxMessageLength } : {}),
+      ...(o.maxIncoming !== undefined ? { maxIncoming: o.maxIncoming } : {}),
+      ...(o.maxWriteBuffer !== undefined ? { maxWriteBuffer: o.maxWriteBuffer } : {}),
       allowPeer: (caps: Capabilities) => {
         if (allowed && !allowed.has(caps.originHost.toLowerCase())) return false;
         const existing = byHost.get(caps.originHost.toLowerCase());
-        if (existing && existing.isOpen) {
-          if (caps.originStateId !== undefined && caps.originStateId !== existing.remote?.originStateId) {
+        if (
+          existing?.isOpen &&
+          caps.originStateId !== undefined &&
+          existing.remote?.originStateId !== undefined
+        ) {
+          if (caps.originStateId !== existing.remote.originStateId) {
             existing.destroy('the peer restarted (new Origin-State-Id)');
-            return true;
           }
-          return false;
         }
         return true;
       },
