@@ -1,0 +1,152 @@
+/**
+ * Cx Multimedia-Auth (TS 29.228 6.3, TS 29.229 6.1.7/6.1.8): the MAR asks for authentication vectors for
+ * an IMPI/IMPU pair; the MAA carries them, or says why not. Every MAA echoes User-Name and
+ * Public-Identity (Kamailio's S-CSCF reads them before the result), carries Result-Code 2001 on success
+ * and an Experimental-Result (vendor 10415) instead of a Result-Code for Cx errors, and for a known IMPI
+ * lists all of its IMPUs in the IMPU-List AVP.
+ */
+import {
+  buildCxMaa,
+  readCxMar,
+  type CxMaaInput,
+  type DiameterMessage,
+  type ProtocolError,
+  type SipAuthDataItem,
+} from '@ut-testbed/diameter-codec';
+import type { AuthScheme } from '@ut-testbed/config';
+import type { SubscriberStore } from '../store/types';
+import type { VectorIssuer } from '../vectors';
+import {
+  ERROR_AUTH_SCHEME_NOT_SUPPORTED,
+  ERROR_IDENTITIES_DONT_MATCH,
+  ERROR_USER_UNKNOWN,
+  SUCCESS,
+  UNABLE_TO_COMPLY,
+} from './results';
+
+export interface MarContext {
+  store: SubscriberStore;
+  issuer: VectorIssuer;
+  originHost: string;
+  originRealm: string;
+  /** the most vectors one MAA carries, whatever SIP-Number-Auth-Items asks for */
+  maxAuthItems: number;
+}
+
+/** What the MAA said, for metrics and logs. */
+export type MarOutcome =
+  | 'success'
+  | 'resync'
+  | 'protocol-error'
+  | 'user-unknown'
+  | 'identities-dont-match'
+  | 'scheme-not-supported'
+  | 'resync-failed'
+  | 'unable-to-comply';
+
+const SCHEMES: Record<string, AuthScheme> = {
+  'digest-akav1-md5': 'Digest-AKAv1-MD5',
+  'digest-akav2-md5': 'Digest-AKAv2-MD5',
+};
+
+/** "Unknown" asks for the subscriber's default scheme (TS 29.228 6.3.1); scheme names compare case-insensitively. */
+function resolveScheme(requested: string | undefined, dflt: AuthScheme): AuthScheme | undefined {
+  if (requested === undefined || requested.toLowerCase() === 'unknown') return dflt;
+  return SCHEMES[requested.toLowerCase()];
+}
+
+export async function answerMar(
+  mar: DiameterMessage,
+  error: ProtocolError | undefined,
+  ctx: MarContext,
+): Promise<{ answer: DiameterMessage; outcome: MarOutcome }> {
+  const r = readCxMar(mar);
+  const base: CxMaaInput = {
+    sessionId: r.sessionId ?? '',
+    originHost: ctx.originHost,
+    originRealm: ctx.originRealm,
+    ...(r.userName !== undefined ? { userName: r.userName } : {}),
+    ...(r.publicIdentity !== undefined ? { publicIdentity: r.publicIdentity } : {}),
+  };
+  const answer = (i: Partial<CxMaaInput>) => buildCxMaa(mar, { ...base, ...i });
+
+  if (error) {
+    // a permanent failure in the MAA itself (so that the requester can read it), with the Failed-AVP
+    return {
+      answer: answer({
+        resultCode: error.resultCode,
+        extra: [
+          ['Error-Message', error.reason],
+          ...(error.failedAvp ? ([['Failed-AVP', [error.failedAvp]]] as const) : []),
+        ],
+      }),
+      outcome: 'protocol-error',
+    };
+  }
+  const sub = await ctx.store.get(r.userName!);
+  if (!sub) return { answer: answer({ experimentalResult: ERROR_USER_UNKNOWN }), outcome: 'user-unknown' };
+  const withImpus = (i: Partial<CxMaaInput>) => answer({ ...i, impuList: sub.impus });
+  if (!sub.impus.includes(r.publicIdentity!)) {
+    return {
+      answer: withImpus({ experimentalResult: ERROR_IDENTITIES_DONT_MATCH }),
+      outcome: 'identities-dont-match',
+    };
+  }
+  const scheme = resolveScheme(r.item?.scheme, sub.scheme);
+  if (!scheme) {
+    return {
+      answer: withImpus({ experimentalResult: ERROR_AUTH_SCHEME_NOT_SUPPORTED }),
+      outcome: 'scheme-not-supported',
+    };
+  }
+  let outcome: MarOutcome = 'success';
+  const randAuts = r.item?.authorization;
+  if (randAuts !== undefined) {
+    // RAND (16) || AUTS (14) from the UE's auts (TS 29.229 6.3.13)
+    if (randAuts.length !== 30) {
+      return {
+        answer: withImpus({
+          resultCode: UNABLE_TO_COMPLY,
+          extra: [['Error-Message', `SIP-Authorization holds ${randAuts.length} octets, RAND || AUTS is 30`]],
+        }),
+        outcome: 'resync-failed',
+      };
+    }
+    const check = await ctx.issuer.resync(sub, randAuts);
+    if (!check.macSOk) {
+      return {
+        answer: withImpus({
+          resultCode: UNABLE_TO_COMPLY,
+          extra: [['Error-Message', 'AUTS: MAC-S does not verify']],
+        }),
+        outcome: 'resync-failed',
+      };
+    }
+    outcome = 'resync';
+  }
+  const wanted = Math.min(Math.max(r.sipNumberAuthItems ?? 1, 1), ctx.maxAuthItems);
+  let vectors;
+  try {
+    vectors = await ctx.issuer.issue(sub, r.originHost!, wanted);
+  } catch (e) {
+    return {
+      answer: withImpus({
+        resultCode: UNABLE_TO_COMPLY,
+        extra: [['Error-Message', e instanceof Error ? e.message : 'no vectors']],
+      }),
+      outcome: 'unable-to-comply',
+    };
+  }
+  const items: SipAuthDataItem[] = vectors.map((v, i) => ({
+    itemNumber: i + 1,
+    scheme,
+    authenticate: Buffer.concat([v.rand, v.autn]),
+    authorization: v.xres,
+    confidentialityKey: v.ck,
+    integrityKey: v.ik,
+  }));
+  return {
+    answer: withImpus({ resultCode: SUCCESS, sipNumberAuthItems: items.length, items }),
+    outcome,
+  };
+}
