@@ -1,7 +1,7 @@
 /**
  * The admin HTTP listener (DESIGN.md sections 6 and 10): the provisioning API on the same database the
  * HSS serves from, health, and Prometheus metrics.
- *   GET    /subscribers                 list (keys only with ?secrets=true)
+ *   GET    /subscribers                 list (keys only with ?secrets=true, and only to loopback clients)
  *   GET    /subscribers/{impi}          one subscriber, 404 when absent
  *   PUT    /subscribers/{impi}          create (201) or replace keys and IMPUs (200; SQN kept unless given)
  *   DELETE /subscribers/{impi}          204, 404 when absent
@@ -16,6 +16,10 @@ import { fromConfig, view } from './subscriber';
 import type { HssMetrics } from './metrics';
 
 const MAX_BODY = 64 * 1024;
+
+function isLoopback(a: string | undefined): boolean {
+  return a === '::1' || /^(::ffff:)?127\./.test(a ?? '');
+}
 
 class HttpError extends Error {
   constructor(
@@ -48,11 +52,14 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
+      if (over) return; // read and drop the rest, so that the 413 can be written
       if (size > MAX_BODY) {
+        over = true;
+        chunks.length = 0;
         reject(new HttpError(413, `the body is larger than ${MAX_BODY} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -82,6 +89,10 @@ export async function startAdmin(o: {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const secrets = url.searchParams.get('secrets') === 'true';
+    // keys leave only towards this machine, whatever address the admin listener is bound to
+    if (secrets && !isLoopback(req.socket.remoteAddress)) {
+      throw new HttpError(403, 'secrets are given only to clients on this machine (loopback)');
+    }
     const path = url.pathname;
     if (path === '/health') {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET');

@@ -9,6 +9,7 @@ import {
   APPLICATION_ZH,
   buildErrorAnswer,
   findAvps,
+  getString,
   startDiameterServer,
   VENDOR_3GPP,
   type DiameterMessage,
@@ -81,7 +82,9 @@ export async function start(o: HssOptions): Promise<HssService> {
     maxAuthItems: o.maxAuthItems ?? 16,
   };
   const handle = async (req: DiameterMessage, error: ProtocolError | undefined) => {
-    if (error?.eBit) {
+    // the answer-message (which copies a readable Session-Id and omits one that is not) for protocol errors,
+    // and for any error that leaves no Session-Id to echo in the command's own answer
+    if (error && (error.eBit || getString(req.avps, 'Session-Id') === undefined)) {
       return {
         answer: buildErrorAnswer(req, { originHost: ctx.originHost, originRealm: ctx.originRealm, error }),
         outcome: 'protocol-error',

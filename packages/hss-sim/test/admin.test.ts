@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { parseConfig } from '@ut-testbed/config';
+import { readCxMaa } from '@ut-testbed/diameter-codec';
 import { start, type HssService } from '../src';
 import { connect, mar, silent, USER1 } from './support';
 
@@ -69,8 +70,10 @@ describe('admin listener: provisioning API, health, metrics', () => {
     expect((await http(base, 'PUT', `/subscribers/${impi}`, body)).status).toBe(201);
     const ap = await connect(hss.endpoints.diameter);
     try {
-      const maa = await ap.request(mar({ userName: impi, publicIdentity: 'sip:alice@home1.net' }));
-      expect(maa.avps.some((a) => a.code === 268)).toBe(true);
+      const a = readCxMaa(await ap.request(mar({ userName: impi, publicIdentity: 'sip:alice@home1.net' })));
+      expect(a.resultCode).toBe(2001);
+      expect(a.items).toHaveLength(1);
+      expect(a.impuList).toEqual(['sip:alice@home1.net']);
     } finally {
       await ap.close();
     }
@@ -116,6 +119,24 @@ describe('admin listener: provisioning API, health, metrics', () => {
     const r = await http(base, 'PUT', '/subscribers/b@home1.net', body, type as string);
     expect(r.status).toBe(status);
     expect(JSON.parse(r.body).error).toMatch(why as RegExp);
+  });
+
+  it('a chunked body over 64 KiB gets 413 (not a dropped connection)', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `http://${base}/subscribers/c@home1.net`,
+        { method: 'PUT', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(8192));
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect((await http(base, 'GET', '/subscribers/c@home1.net')).status).toBe(404);
   });
 
   it('answers health and Prometheus metrics with the MAR counters', async () => {

@@ -48,6 +48,39 @@ describe('hss-sim start', () => {
     await ap.close();
   });
 
+  it('sees a subscriber that `hss-sim subscriber add` writes into its database while it runs', async () => {
+    const run = await startProcess(config());
+    const [host, port] = run.ready.endpoints.diameter.split(':');
+    const ap = new DiameterClient({ host: host!, port: Number(port), local: CX_PEER });
+    try {
+      await ap.start();
+      const carol = { userName: 'carol@home1.net', publicIdentity: 'sip:carol@home1.net' };
+      expect(maa(await ap.request(mar(carol))).experimentalResult).toEqual({ vendorId: 10415, code: 5001 });
+      const add = await runCli([
+        'subscriber',
+        'add',
+        '--database',
+        join(dir, 'hss.db'),
+        '--impi',
+        'carol@home1.net',
+        '--impu',
+        'sip:carol@home1.net',
+        '--k',
+        USER1.k.toString('hex'),
+        '--opc',
+        USER1.opc.toString('hex'),
+      ]);
+      expect(add.code).toBe(0);
+      const a = maa(await ap.request(mar(carol)));
+      expect(a.resultCode).toBe(2001);
+      expect(a.impuList).toEqual(['sip:carol@home1.net']);
+    } finally {
+      await ap.close();
+      run.proc.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
   it('a port in use: exit 1 with one line naming hss.listen', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

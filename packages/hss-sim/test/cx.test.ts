@@ -22,7 +22,7 @@ import {
   getNumber,
 } from '@ut-testbed/diameter-codec';
 import { connect, CX_PEER, maa, mar, rawPeer, startHss, USER1 } from './support';
-import type { HssService } from '../src';
+import { SqliteSubscriberStore, type HssService } from '../src';
 
 let hss: HssService;
 let ap: DiameterClient;
@@ -44,6 +44,38 @@ function sqnOf(item: { authenticate?: Buffer }): number {
   for (let i = 0; i < 6; i++) sqn[i] = autn[i]! ^ ak[i]!;
   return sqnFromBytes(sqn);
 }
+
+describe('Cx MAR/MAA when the store fails', () => {
+  it('answers with its own MAA: 5012, identities echoed, no E bit, no internals', async () => {
+    const inner = new SqliteSubscriberStore(':memory:');
+    const failing = new Proxy(inner, {
+      get(target, prop, recv) {
+        if (prop === 'resync') return () => Promise.reject(new Error('database is locked'));
+        const v = Reflect.get(target, prop, recv) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const h = await startHss({ store: failing });
+    const c = await connect(h.endpoints.diameter);
+    try {
+      // a valid AUTS, so that the HSS goes on to the store's resync, which fails
+      const rand = Buffer.alloc(16, 3);
+      const auts = computeAuts(new Milenage(USER1.k, USER1.opc), rand, makeSqn(100, 0));
+      const answer = await c.request(mar({ authorization: Buffer.concat([rand, auts]) }));
+      const a = maa(answer);
+      expect(a.resultCode).toBe(5012);
+      expect(a.userName).toBe(USER1.impi);
+      expect(a.publicIdentity).toBe(USER1.impus[0]);
+      expect(answer.flags & 0x20).toBe(0);
+      expect(findAvp(answer.avps, 'Error-Message')!.data.toString()).toBe(
+        'the request could not be processed',
+      );
+    } finally {
+      await c.close();
+      await h.close();
+    }
+  });
+});
 
 describe('Cx MAR/MAA', () => {
   it('advertises Cx, Sh and Zh as Vendor-Specific-Application-Id with vendor 10415', async () => {
@@ -117,6 +149,12 @@ describe('Cx MAR/MAA', () => {
     expect(a.publicIdentity).toBe('sip:user2_public1@home1.net');
     expect(a.impuList).toEqual(USER1.impus);
     expect(a.items).toEqual([]);
+  });
+
+  it('an IMPU no subscriber has: 5001 USER_UNKNOWN, not 5002 (TS 29.228 6.3.1)', async () => {
+    const a = maa(await ap.request(mar({ publicIdentity: 'sip:nobody@home1.net' })));
+    expect(a.experimentalResult).toEqual({ vendorId: 10415, code: 5001 });
+    expect(a.publicIdentity).toBe('sip:nobody@home1.net');
   });
 
   it('an unsupported scheme: 5006', async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { indOf, makeSqn, seqOf } from '@ut-testbed/aka-crypto';
 import { parseConfig } from '@ut-testbed/config';
 import { provision, SqliteSubscriberStore, fromConfig } from '../src';
@@ -45,7 +46,7 @@ describe('SQLite subscriber store', () => {
     await b.close();
   });
 
-  it('writes the allocations of one event-loop turn in one transaction and keeps them apart', async () => {
+  it('keeps concurrent allocations apart and fails only the request with an unknown IMPI', async () => {
     const s = new SqliteSubscriberStore(':memory:');
     await s.add(sub);
     const results = await Promise.all(
@@ -74,6 +75,38 @@ describe('SQLite subscriber store', () => {
     expect(await s.resync(sub.impi, makeSqn(20, 3))).toBe(false);
     expect((await s.get(sub.impi))!.seqHe).toBe(500);
     await s.close();
+  });
+});
+
+describe('SQLite store durability and bounds', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hss-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits with WAL and synchronous=FULL (2): a commit is on disk when it returns', async () => {
+    const s = new SqliteSubscriberStore(join(dir, 'd.db'));
+    expect(s.settings()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    await s.close();
+  });
+
+  it('remembers an own IND for at most 32 consumers; more (or absurd names) share INDs and leave no row', async () => {
+    const path = join(dir, 'i.db');
+    const s = new SqliteSubscriberStore(path);
+    await s.add(sub);
+    const names = [...Array.from({ length: 40 }, (_, i) => `peer${i}.home1.net`), 'x'.repeat(300)];
+    for (const consumer of names) await s.allocateSqns([{ impi: sub.impi, consumer, count: 1 }]);
+    await s.close();
+    const db = new Database(path, { readonly: true });
+    const rows = db.prepare('SELECT consumer, ind FROM ind ORDER BY ind').all() as {
+      consumer: string;
+      ind: number;
+    }[];
+    db.close();
+    expect(rows).toHaveLength(32);
+    expect(rows.map((r) => r.ind)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(rows.some((r) => r.consumer.length > 255)).toBe(false);
   });
 });
 

@@ -55,19 +55,23 @@ function resolveScheme(requested: string | undefined, dflt: AuthScheme): AuthSch
   return SCHEMES[requested.toLowerCase()];
 }
 
-export async function answerMar(
+/** Session-Id, User-Name and Public-Identity of the request, for echoing. */
+function echo(mar: DiameterMessage): Pick<CxMaaInput, 'sessionId' | 'userName' | 'publicIdentity'> {
+  const r = readCxMar(mar);
+  return {
+    sessionId: r.sessionId ?? '',
+    ...(r.userName !== undefined ? { userName: r.userName } : {}),
+    ...(r.publicIdentity !== undefined ? { publicIdentity: r.publicIdentity } : {}),
+  };
+}
+
+async function decideAnswerMar(
   mar: DiameterMessage,
   error: ProtocolError | undefined,
   ctx: MarContext,
 ): Promise<{ answer: DiameterMessage; outcome: MarOutcome }> {
   const r = readCxMar(mar);
-  const base: CxMaaInput = {
-    sessionId: r.sessionId ?? '',
-    originHost: ctx.originHost,
-    originRealm: ctx.originRealm,
-    ...(r.userName !== undefined ? { userName: r.userName } : {}),
-    ...(r.publicIdentity !== undefined ? { publicIdentity: r.publicIdentity } : {}),
-  };
+  const base: CxMaaInput = { ...echo(mar), originHost: ctx.originHost, originRealm: ctx.originRealm };
   const answer = (i: Partial<CxMaaInput>) => buildCxMaa(mar, { ...base, ...i });
 
   if (error) {
@@ -86,6 +90,11 @@ export async function answerMar(
   const sub = await ctx.store.get(r.userName!);
   if (!sub) return { answer: answer({ experimentalResult: ERROR_USER_UNKNOWN }), outcome: 'user-unknown' };
   const withImpus = (i: Partial<CxMaaInput>) => answer({ ...i, impuList: sub.impus });
+  // TS 29.228 6.3.1: an identity the HSS does not know at all is USER_UNKNOWN; a known one of someone else
+  // is IDENTITIES_DONT_MATCH
+  if (!sub.impus.includes(r.publicIdentity!) && (await ctx.store.impisOf(r.publicIdentity!)).length === 0) {
+    return { answer: answer({ experimentalResult: ERROR_USER_UNKNOWN }), outcome: 'user-unknown' };
+  }
   if (!sub.impus.includes(r.publicIdentity!)) {
     return {
       answer: withImpus({ experimentalResult: ERROR_IDENTITIES_DONT_MATCH }),
@@ -149,4 +158,29 @@ export async function answerMar(
     answer: withImpus({ resultCode: SUCCESS, sipNumberAuthItems: items.length, items }),
     outcome,
   };
+}
+
+/**
+ * answerMar, and the command's own answer with 5012 DIAMETER_UNABLE_TO_COMPLY (identities echoed, no internals)
+ * when something below fails, e.g. the database being locked by another writer.
+ */
+export async function answerMar(
+  req: DiameterMessage,
+  error: ProtocolError | undefined,
+  ctx: MarContext,
+): Promise<{ answer: DiameterMessage; outcome: MarOutcome }> {
+  try {
+    return await decideAnswerMar(req, error, ctx);
+  } catch {
+    return {
+      answer: buildCxMaa(req, {
+        ...echo(req),
+        originHost: ctx.originHost,
+        originRealm: ctx.originRealm,
+        resultCode: UNABLE_TO_COMPLY,
+        extra: [['Error-Message', 'the request could not be processed']],
+      }),
+      outcome: 'unable-to-comply',
+    };
+  }
 }

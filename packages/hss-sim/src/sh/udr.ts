@@ -61,7 +61,7 @@ import {
   type UdaInput,
 } from '@ut-testbed/diameter-codec';
 import type { SubscriberStore } from '../store/types';
-import { ERROR_USER_DATA_CANNOT_BE_READ, ERROR_USER_UNKNOWN, SUCCESS } from '../cx/results';
+import { ERROR_USER_DATA_CANNOT_BE_READ, ERROR_USER_UNKNOWN, SUCCESS, UNABLE_TO_COMPLY } from '../cx/results';
 
 export const DATA_REFERENCE_IMS_PUBLIC_IDENTITY = 10;
 export const DATA_REFERENCE_IMS_PRIVATE_USER_IDENTITY = 33;
@@ -160,7 +160,7 @@ export function shDataDocument(p: {
   return XML_DECLARATION + element('Sh-Data', top);
 }
 
-export async function answerUdr(
+async function decideAnswerUdr(
   udr: DiameterMessage,
   error: ProtocolError | undefined,
   ctx: UdrContext,
@@ -255,4 +255,28 @@ export async function answerUdr(
   if (references.includes(DATA_REFERENCE_IMS_PRIVATE_USER_IDENTITY)) doc.impis = impis;
 
   return { answer: answer({ resultCode: SUCCESS, userData: shDataDocument(doc) }), outcome: 'success' };
+}
+
+/**
+ * answerUdr, and the command's own answer with 5012 DIAMETER_UNABLE_TO_COMPLY (identities echoed, no internals)
+ * when something below fails, e.g. the database being locked by another writer.
+ */
+export async function answerUdr(
+  req: DiameterMessage,
+  error: ProtocolError | undefined,
+  ctx: UdrContext,
+): Promise<{ answer: DiameterMessage; outcome: UdrOutcome | 'unable-to-comply' }> {
+  try {
+    return await decideAnswerUdr(req, error, ctx);
+  } catch {
+    return {
+      answer: buildUda(req, {
+        sessionId: getString(req.avps, 'Session-Id') ?? '',
+        originHost: ctx.originHost,
+        originRealm: ctx.originRealm,
+        resultCode: UNABLE_TO_COMPLY,
+      }),
+      outcome: 'unable-to-comply',
+    };
+  }
 }

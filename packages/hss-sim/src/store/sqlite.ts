@@ -70,7 +70,8 @@ export class SqliteSubscriberStore implements SubscriberStore {
   /** `path` ":memory:" keeps everything in memory (tests). */
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    // a writer in another process (hss-sim subscriber) holds the lock for milliseconds: wait that long
+    this.db = new Database(path, { timeout: 2000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -148,20 +149,24 @@ export class SqliteSubscriberStore implements SubscriberStore {
 
   async add(s: NewSubscriber): Promise<boolean> {
     this.cache.delete(s.impi);
-    return this.db.transaction(() => {
-      if (this.stmt.get.get(s.impi)) return false;
-      this.stmt.insert.run({ ...s, seqHe: s.seqHe ?? 0 });
-      this.writeImpus(s.impi, s.impus);
-      return true;
-    })();
+    return this.db
+      .transaction(() => {
+        if (this.stmt.get.get(s.impi)) return false;
+        this.stmt.insert.run({ ...s, seqHe: s.seqHe ?? 0 });
+        this.writeImpus(s.impi, s.impus);
+        return true;
+      })
+      .immediate();
   }
 
   async put(s: NewSubscriber): Promise<void> {
     this.cache.delete(s.impi);
-    this.db.transaction(() => {
-      this.stmt.upsert.run({ ...s, seqHe: s.seqHe ?? 0, keepSeq: s.seqHe === undefined ? 1 : 0 });
-      this.writeImpus(s.impi, s.impus);
-    })();
+    this.db
+      .transaction(() => {
+        this.stmt.upsert.run({ ...s, seqHe: s.seqHe ?? 0, keepSeq: s.seqHe === undefined ? 1 : 0 });
+        this.writeImpus(s.impi, s.impus);
+      })
+      .immediate();
   }
 
   async remove(impi: string): Promise<boolean> {
@@ -170,16 +175,21 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   async resync(impi: string, sqnMs: number): Promise<boolean> {
-    return this.db.transaction(() => {
-      const row = this.stmt.seq.get(impi);
-      if (!row) throw new Error(`unknown IMPI ${impi}`);
-      const g = new SqnGenerator(row.seq_he);
-      if (!g.resync(sqnMs)) return false;
-      this.stmt.setSeq.run(g.seqHe, impi);
-      const cached = this.cache.get(impi);
-      if (cached) cached.seqHe = g.seqHe;
-      return true;
-    })();
+    // IMMEDIATE: take the write lock before reading SEQ_HE, so no other writer moves it in between
+    const seq = this.db
+      .transaction(() => {
+        const row = this.stmt.seq.get(impi);
+        if (!row) throw new Error(`unknown IMPI ${impi}`);
+        const g = new SqnGenerator(row.seq_he);
+        if (!g.resync(sqnMs)) return undefined;
+        this.stmt.setSeq.run(g.seqHe, impi);
+        return g.seqHe;
+      })
+      .immediate();
+    if (seq === undefined) return false;
+    const cached = this.cache.get(impi);
+    if (cached) cached.seqHe = seq;
+    return true;
   }
 
   allocateSqns(requests: readonly SqnAllocation[]): Promise<number[][]> {
@@ -192,6 +202,26 @@ export class SqliteSubscriberStore implements SubscriberStore {
     });
   }
 
+  /**
+   * The IND of a consumer (the Origin-Host of a MAR, which the peer chooses): one of its own, remembered in
+   * the database, for the first 2^IND consumers with a sane name (at most 255 octets, a DiameterIdentity);
+   * any further consumer shares INDs round robin and is not remembered, so no peer can grow the table.
+   */
+  private indFor(consumer: string, pending: [string, number][]): number {
+    if (this.storedConsumers.has(consumer)) return this.inds.indFor(consumer);
+    const planned = pending.find(([c]) => c === consumer);
+    if (planned) return planned[1];
+    if (consumer.length <= 255 && this.storedConsumers.size + pending.length < 2 ** DEFAULT_IND_BITS) {
+      const ind = this.inds.indFor(consumer);
+      pending.push([consumer, ind]);
+      return ind;
+    }
+    this.sharedInd = (this.sharedInd + 1) % 2 ** DEFAULT_IND_BITS;
+    return this.sharedInd;
+  }
+
+  private sharedInd = -1;
+
   /** One transaction for every allocation queued since the last flush; answers wait for its commit. */
   private flush(): void {
     this.flushScheduled = false;
@@ -199,42 +229,43 @@ export class SqliteSubscriberStore implements SubscriberStore {
     this.queue = [];
     const results = new Map<Pending, number[][] | Error>();
     const newInds: [string, number][] = [];
+    const seqs = new Map<string, number>();
     try {
-      this.db.transaction(() => {
-        const seqs = new Map<string, number>();
-        for (const p of batch) {
-          try {
-            const out: number[][] = [];
-            const planned = new Map<string, number>();
-            for (const r of p.requests) {
-              let seq = planned.get(r.impi) ?? seqs.get(r.impi);
-              if (seq === undefined) {
-                const row = this.stmt.seq.get(r.impi);
-                if (!row) throw new Error(`unknown IMPI ${r.impi}`);
-                seq = row.seq_he;
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            try {
+              const out: number[][] = [];
+              const planned = new Map<string, number>();
+              for (const r of p.requests) {
+                let seq = planned.get(r.impi) ?? seqs.get(r.impi);
+                if (seq === undefined) {
+                  const row = this.stmt.seq.get(r.impi);
+                  if (!row) throw new Error(`unknown IMPI ${r.impi}`);
+                  seq = row.seq_he;
+                }
+                if (seq + r.count > MAX_SEQ) throw new SqnExhaustedError(`SEQ of ${r.impi} is used up`);
+                const ind = this.indFor(r.consumer, newInds);
+                const sqns: number[] = [];
+                for (let i = 1; i <= r.count; i++) sqns.push(makeSqn(seq + i, ind));
+                planned.set(r.impi, seq + r.count);
+                out.push(sqns);
               }
-              if (seq + r.count > MAX_SEQ) throw new SqnExhaustedError(`SEQ of ${r.impi} is used up`);
-              const ind = this.inds.indFor(r.consumer);
-              if (!this.storedConsumers.has(r.consumer)) newInds.push([r.consumer, ind]);
-              const sqns: number[] = [];
-              for (let i = 1; i <= r.count; i++) sqns.push(makeSqn(seq + i, ind));
-              planned.set(r.impi, seq + r.count);
-              out.push(sqns);
+              for (const [impi, seq] of planned) seqs.set(impi, seq);
+              results.set(p, out);
+            } catch (e) {
+              results.set(p, e instanceof Error ? e : new Error(String(e)));
             }
-            for (const [impi, seq] of planned) seqs.set(impi, seq);
-            results.set(p, out);
-          } catch (e) {
-            results.set(p, e instanceof Error ? e : new Error(String(e)));
           }
-        }
-        for (const [impi, seq] of seqs) {
-          this.stmt.setSeq.run(seq, impi);
-          const cached = this.cache.get(impi);
-          if (cached) cached.seqHe = seq;
-        }
-        for (const [consumer, ind] of newInds) this.stmt.insertInd.run(consumer, ind);
-      })();
+          for (const [impi, seq] of seqs) this.stmt.setSeq.run(seq, impi);
+          for (const [consumer, ind] of newInds) this.stmt.insertInd.run(consumer, ind);
+        })
+        .immediate();
       for (const [consumer] of newInds) this.storedConsumers.add(consumer);
+      for (const [impi, seq] of seqs) {
+        const cached = this.cache.get(impi);
+        if (cached) cached.seqHe = seq;
+      }
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       for (const p of batch) p.reject(err);
@@ -245,6 +276,14 @@ export class SqliteSubscriberStore implements SubscriberStore {
       if (r instanceof Error) p.reject(r);
       else p.resolve(r);
     }
+  }
+
+  /** The durability settings in force (journal mode and synchronous level), for checks and diagnostics. */
+  settings(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+    };
   }
 
   async close(): Promise<void> {

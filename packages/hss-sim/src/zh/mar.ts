@@ -95,7 +95,7 @@ function schemeServed(requested: string | undefined): boolean {
   return s === 'digest-akav1-md5' || s === 'unknown';
 }
 
-export async function answerZhMar(
+async function decideAnswerZhMar(
   mar: DiameterMessage,
   error: ProtocolError | undefined,
   ctx: ZhMarContext,
@@ -205,4 +205,29 @@ export async function answerZhMar(
     answer: withImpi({ resultCode: SUCCESS, item, gbaUserSecSettings: gussDocument(sub) }),
     outcome,
   };
+}
+
+/**
+ * answerZhMar, and the command's own answer with 5012 DIAMETER_UNABLE_TO_COMPLY (identities echoed, no internals)
+ * when something below fails, e.g. the database being locked by another writer.
+ */
+export async function answerZhMar(
+  req: DiameterMessage,
+  error: ProtocolError | undefined,
+  ctx: ZhMarContext,
+): Promise<{ answer: DiameterMessage; outcome: ZhMarOutcome | 'unable-to-comply' }> {
+  try {
+    return await decideAnswerZhMar(req, error, ctx);
+  } catch {
+    return {
+      answer: buildZhMaa(req, {
+        sessionId: readZhMar(req).sessionId ?? '',
+        originHost: ctx.originHost,
+        originRealm: ctx.originRealm,
+        resultCode: UNABLE_TO_COMPLY,
+        extra: [['Error-Message', 'the request could not be processed']],
+      }),
+      outcome: 'unable-to-comply',
+    };
+  }
 }
