@@ -1,0 +1,113 @@
+/**
+ * Element GET/s and element PUT/s: xcap-server in its own process pinned to core 0 (taskset -c 0), SQLite
+ * on disk (WAL, synchronous=FULL), schema validation on; this process on core 1 keeps N requests in flight
+ * over keep-alive connections.
+ */
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
+
+const DOC = (n: number) =>
+  '<?xml version="1.0" encoding="UTF-8"?>\n<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">\n  <list name="friends">\n' +
+  Array.from(
+    { length: n },
+    (_, i) => `    <entry uri="sip:u${i}@home1.net"><display-name>User ${i}</display-name></entry>\n`,
+  ).join('') +
+  '  </list>\n</resource-lists>\n';
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'xcap-bench-'));
+  const cfg = join(dir, 'c.yaml');
+  writeFileSync(
+    cfg,
+    JSON.stringify({ xcap: { listen: { host: '127.0.0.1', port: 0 }, database: join(dir, 'x.db') } }),
+  );
+  const proc = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, join(__dirname, '..', 'bin', 'xcap-server.js'), 'start', '--config', cfg],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const ready = await new Promise<{ endpoints: { http: string } }>((resolve) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
+    });
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const call = (method: string, path: string, body?: string, type?: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        `http://${ready.endpoints.http}${path}`,
+        {
+          method,
+          agent,
+          headers: {
+            'X-3GPP-Asserted-Identity': '"sip:alice@home1.net"',
+            ...(type ? { 'Content-Type': type } : {}),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const docPath = '/services/resource-lists/users/sip:alice@home1.net/index';
+  if ((await call('PUT', docPath, DOC(50), 'application/resource-lists+xml')) !== 201)
+    throw new Error('setup PUT failed');
+  const measure = async (name: string, op: (i: number) => Promise<number>, expect: number[]) => {
+    for (let i = 0; i < 200; i++) await op(i);
+    let n = 0;
+    const end = performance.now() + SECONDS * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async (_, w) => {
+        while (performance.now() < end) {
+          const s = await op(w * 1_000_000 + n);
+          if (!expect.includes(s)) throw new Error(`${name}: status ${s}`);
+          n++;
+        }
+      }),
+    );
+    return { name, per_s: Math.round(n / ((performance.now() - t0) / 1000)) };
+  };
+  const results = [
+    await measure(
+      'element GET (entry of a 50-entry list)',
+      (i) => call('GET', `${docPath}/~~/resource-lists/list/entry[${(i % 50) + 1}]`),
+      [200],
+    ),
+    await measure(
+      'element PUT (replace an entry; validate; commit)',
+      (i) =>
+        call(
+          'PUT',
+          `${docPath}/~~/resource-lists/list/entry[${(i % 50) + 1}]`,
+          `<entry uri="sip:u${i % 50}@home1.net"><display-name>U${i}</display-name></entry>`,
+          'application/xcap-el+xml',
+        ),
+      [200],
+    ),
+  ];
+  agent.destroy();
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+  for (const r of results)
+    process.stdout.write(`${r.name.padEnd(52)} ${r.per_s.toLocaleString('en-US')}/s\n`);
+  process.stdout.write(
+    JSON.stringify({ benchmark: 'xcap-server', seconds: SECONDS, in_flight: IN_FLIGHT, results }) + '\n',
+  );
+}
+
+void main();
