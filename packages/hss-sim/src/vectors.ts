@@ -3,6 +3,7 @@
  * key schedule kept per subscriber, and the network side of resynchronisation.
  */
 import { Milenage, VectorFactory, verifyAuts, type AuthVector } from '@ut-testbed/aka-crypto';
+import type { SipAuthDataItem } from '@ut-testbed/diameter-codec';
 import type { Subscriber, SubscriberStore } from './store/types';
 
 interface Keys {
@@ -50,4 +51,52 @@ export class VectorIssuer {
     if (!check.macSOk) return { ...check, changed: false };
     return { ...check, changed: await this.store.resync(s.impi, check.sqnMs) };
   }
+}
+
+/** What a MAR (Cx or Zh) gets from the HSS's vector source. */
+export type VectorOutcome =
+  | { kind: 'vectors'; vectors: AuthVector[]; resynced: boolean }
+  | { kind: 'resync-failed'; reason: string }
+  | { kind: 'unable-to-comply'; reason: string };
+
+/**
+ * The vector part of a Multimedia-Auth, shared by Cx and Zh: with SIP-Authorization = RAND || AUTS (TS
+ * 29.229 6.3.13) first the re-synchronisation (30 octets, MAC-S), then `count` fresh vectors for `consumer`.
+ */
+export async function vectorsForMar(
+  issuer: VectorIssuer,
+  sub: Subscriber,
+  consumer: string,
+  count: number,
+  randAuts: Buffer | undefined,
+): Promise<VectorOutcome> {
+  let resynced = false;
+  if (randAuts !== undefined) {
+    if (randAuts.length !== 30) {
+      return {
+        kind: 'resync-failed',
+        reason: `SIP-Authorization holds ${randAuts.length} octets, RAND || AUTS is 30`,
+      };
+    }
+    if (!(await issuer.resync(sub, randAuts)).macSOk)
+      return { kind: 'resync-failed', reason: 'AUTS: MAC-S does not verify' };
+    resynced = true;
+  }
+  try {
+    return { kind: 'vectors', vectors: await issuer.issue(sub, consumer, count), resynced };
+  } catch (e) {
+    return { kind: 'unable-to-comply', reason: e instanceof Error ? e.message : 'no vectors' };
+  }
+}
+
+/** A vector as a SIP-Auth-Data-Item (TS 29.229 6.3.13-6.3.16): RAND || AUTN, XRES, CK, IK. */
+export function authItem(v: AuthVector, scheme: string, itemNumber?: number): SipAuthDataItem {
+  return {
+    ...(itemNumber !== undefined ? { itemNumber } : {}),
+    scheme,
+    authenticate: Buffer.concat([v.rand, v.autn]),
+    authorization: v.xres,
+    confidentialityKey: v.ck,
+    integrityKey: v.ik,
+  };
 }

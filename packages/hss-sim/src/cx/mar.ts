@@ -11,11 +11,10 @@ import {
   type CxMaaInput,
   type DiameterMessage,
   type ProtocolError,
-  type SipAuthDataItem,
 } from '@ut-testbed/diameter-codec';
 import type { AuthScheme } from '@ut-testbed/config';
 import type { SubscriberStore } from '../store/types';
-import type { VectorIssuer } from '../vectors';
+import { authItem, vectorsForMar, type VectorIssuer } from '../vectors';
 import {
   ERROR_AUTH_SCHEME_NOT_SUPPORTED,
   ERROR_IDENTITIES_DONT_MATCH,
@@ -108,52 +107,16 @@ async function decideAnswerMar(
       outcome: 'scheme-not-supported',
     };
   }
-  let outcome: MarOutcome = 'success';
-  const randAuts = r.item?.authorization;
-  if (randAuts !== undefined) {
-    // RAND (16) || AUTS (14) from the UE's auts (TS 29.229 6.3.13)
-    if (randAuts.length !== 30) {
-      return {
-        answer: withImpus({
-          resultCode: UNABLE_TO_COMPLY,
-          extra: [['Error-Message', `SIP-Authorization holds ${randAuts.length} octets, RAND || AUTS is 30`]],
-        }),
-        outcome: 'resync-failed',
-      };
-    }
-    const check = await ctx.issuer.resync(sub, randAuts);
-    if (!check.macSOk) {
-      return {
-        answer: withImpus({
-          resultCode: UNABLE_TO_COMPLY,
-          extra: [['Error-Message', 'AUTS: MAC-S does not verify']],
-        }),
-        outcome: 'resync-failed',
-      };
-    }
-    outcome = 'resync';
-  }
   const wanted = Math.min(Math.max(r.sipNumberAuthItems ?? 1, 1), ctx.maxAuthItems);
-  let vectors;
-  try {
-    vectors = await ctx.issuer.issue(sub, r.originHost!, wanted);
-  } catch (e) {
+  const v = await vectorsForMar(ctx.issuer, sub, r.originHost!, wanted, r.item?.authorization);
+  if (v.kind !== 'vectors') {
     return {
-      answer: withImpus({
-        resultCode: UNABLE_TO_COMPLY,
-        extra: [['Error-Message', e instanceof Error ? e.message : 'no vectors']],
-      }),
-      outcome: 'unable-to-comply',
+      answer: withImpus({ resultCode: UNABLE_TO_COMPLY, extra: [['Error-Message', v.reason]] }),
+      outcome: v.kind,
     };
   }
-  const items: SipAuthDataItem[] = vectors.map((v, i) => ({
-    itemNumber: i + 1,
-    scheme,
-    authenticate: Buffer.concat([v.rand, v.autn]),
-    authorization: v.xres,
-    confidentialityKey: v.ck,
-    integrityKey: v.ik,
-  }));
+  const outcome: MarOutcome = v.resynced ? 'resync' : 'success';
+  const items = v.vectors.map((x, i) => authItem(x, scheme, i + 1));
   return {
     answer: withImpus({ resultCode: SUCCESS, sipNumberAuthItems: items.length, items }),
     outcome,

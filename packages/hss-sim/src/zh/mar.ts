@@ -37,11 +37,10 @@ import {
   protocolError,
   type DiameterMessage,
   type ProtocolError,
-  type SipAuthDataItem,
   type ZhMaaInput,
 } from '@ut-testbed/diameter-codec';
 import type { Subscriber, SubscriberStore } from '../store/types';
-import type { VectorIssuer } from '../vectors';
+import { authItem, vectorsForMar, type VectorIssuer } from '../vectors';
 import { xmlEscape } from '../sh/udr';
 import {
   ERROR_AUTH_SCHEME_NOT_SUPPORTED,
@@ -155,52 +154,16 @@ async function decideAnswerZhMar(
     };
   }
 
-  let outcome: ZhMarOutcome = 'success';
-  const randAuts = r.item?.authorization;
-  if (randAuts !== undefined) {
-    // RAND (16) || AUTS (14) from the UE's auts (TS 29.109 4.2, TS 29.229 6.3.13)
-    if (randAuts.length !== 30) {
-      return {
-        answer: withImpi({
-          resultCode: UNABLE_TO_COMPLY,
-          extra: [['Error-Message', `SIP-Authorization holds ${randAuts.length} octets, RAND || AUTS is 30`]],
-        }),
-        outcome: 'resync-failed',
-      };
-    }
-    const check = await ctx.issuer.resync(sub, randAuts);
-    if (!check.macSOk) {
-      return {
-        answer: withImpi({
-          resultCode: UNABLE_TO_COMPLY,
-          extra: [['Error-Message', 'AUTS: MAC-S does not verify']],
-        }),
-        outcome: 'resync-failed',
-      };
-    }
-    outcome = 'resync';
-  }
-
-  let vector;
-  try {
-    // the BSF bootstraps with one vector (TS 33.220 4.5.2)
-    [vector] = await ctx.issuer.issue(sub, r.originHost!, 1);
-  } catch (e) {
+  // the BSF bootstraps with one vector (TS 33.220 4.5.2)
+  const v = await vectorsForMar(ctx.issuer, sub, r.originHost!, 1, r.item?.authorization);
+  if (v.kind !== 'vectors') {
     return {
-      answer: withImpi({
-        resultCode: UNABLE_TO_COMPLY,
-        extra: [['Error-Message', e instanceof Error ? e.message : 'no vector']],
-      }),
-      outcome: 'unable-to-comply',
+      answer: withImpi({ resultCode: UNABLE_TO_COMPLY, extra: [['Error-Message', v.reason]] }),
+      outcome: v.kind,
     };
   }
-  const item: SipAuthDataItem = {
-    scheme: ZH_SCHEME,
-    authenticate: Buffer.concat([vector!.rand, vector!.autn]),
-    authorization: vector!.xres,
-    confidentialityKey: vector!.ck,
-    integrityKey: vector!.ik,
-  };
+  const outcome: ZhMarOutcome = v.resynced ? 'resync' : 'success';
+  const item = authItem(v.vectors[0]!, ZH_SCHEME);
   return {
     answer: withImpi({ resultCode: SUCCESS, item, gbaUserSecSettings: gussDocument(sub) }),
     outcome,
