@@ -14,6 +14,7 @@ import { startXcapHttp } from './http/server';
 import { SqliteDocumentStore } from './store/sqlite';
 import type { DocumentStore } from './store/types';
 import { USAGES } from './usages/registry';
+import { stopValidation } from './usages/schema';
 import type { AppUsage } from './types';
 
 export interface XcapOptions {
@@ -109,6 +110,7 @@ export async function start(o: XcapOptions): Promise<XcapService> {
       await new Promise<void>((r) => (admin ? admin.close(() => r()) : r()));
       await http.close();
       await store.close();
+      await stopValidation();
     },
   };
 }

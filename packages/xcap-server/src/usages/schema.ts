@@ -1,20 +1,16 @@
 /**
- * XSD validation of application usage documents with libxml2 (xmllint-wasm), offline: every schema comes from
+ * XSD validation of application usage documents with libxml2 (libxml2-wasm), offline: every schema comes from
  * the package's schemas/ folder, absolute schemaLocations of imports (the RFCs import
- * http://www.w3.org/2001/xml.xsd) are rewritten to the local copies, and all files are preloaded into
- * xmllint's in-memory file system.
+ * http://www.w3.org/2001/xml.xsd) are rewritten to the local copies, and libxml2 reads them from memory.
  *
- * Cost (Node 20, measured on this package's test documents): one validation takes 55-120 ms of wall time
- * (resource-lists 55-90 ms, simservs 70-120 ms, serially on one core); 30 concurrent ones average 40-50 ms each
- * on one core. Per call xmllint-wasm starts a worker thread, instantiates the WebAssembly module and compiles
- * the schemas; it exposes no compiled-schema handle, so what is cached here is what can be: the schema files
- * (read and rewritten once) and each usage's driver schema. Validations run at most `availableParallelism()` at
- * a time. So XSD validation, not the XCAP engine, bounds PUTs to roughly 20-25 per second per core.
+ * Validation runs in one worker thread per process (workers/xsd-worker.mjs) that keeps each usage's compiled
+ * schema: a small document costs a parse and a validation (about 0.1 ms) plus a message round trip, where
+ * starting libxml2 for every document (as xmllint does) cost 55-120 ms. The worker also takes the work off the
+ * thread that serves HTTP.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { validateXML, type XMLFileInfo } from 'xmllint-wasm';
+import { Worker } from 'node:worker_threads';
 import { XcapError } from '../errors';
 
 /** schemas/ of the package: two levels above both src/usages and dist/usages */
@@ -26,25 +22,70 @@ export interface SchemaImport {
   file: string;
 }
 
-const DOCUMENT_NAME = 'document.xml';
-const DRIVER_NAME = 'usage-driver.xsd';
-
-let files: readonly XMLFileInfo[] | undefined;
+let files: Record<string, string> | undefined;
 
 /** Every schema file, read once; schemaLocation="http(s)://.../name.xsd" becomes "name.xsd" when we have it. */
-function schemaFiles(): readonly XMLFileInfo[] {
+function schemaFiles(): Record<string, string> {
   if (files) return files;
   const names = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.xsd'));
   const local = new Set(names);
-  files = names.map((fileName) => ({
-    fileName,
-    contents: readFileSync(join(SCHEMA_DIR, fileName), 'utf8').replace(
+  files = {};
+  for (const name of names) {
+    files[name] = readFileSync(join(SCHEMA_DIR, name), 'utf8').replace(
       /schemaLocation="https?:\/\/[^"]*\/([^"/]+\.xsd)"/g,
       (whole: string, base: string) => (local.has(base) ? `schemaLocation="${base}"` : whole),
-    ),
-  }));
+    );
+  }
   return files;
 }
+
+/** workers/ of the package, beside schemas/ */
+const WORKER = join(__dirname, '..', '..', 'workers', 'xsd-worker.mjs');
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  message?: string;
+}
+
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+
+/**
+ * The validation worker, started on first use. It holds the process open only while validations are
+ * outstanding (ref'd then, unref'd when idle), so an idle worker never keeps a process from exiting.
+ */
+function validationWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(WORKER, { workerData: { files: schemaFiles() } });
+  w.unref();
+  w.on('message', (r: Reply) => {
+    const p = pending.get(r.id);
+    pending.delete(r.id);
+    if (pending.size === 0) w.unref();
+    p?.resolve(r);
+  });
+  const fail = (e: Error) => {
+    if (worker !== w) return; // an earlier worker, stopped on purpose
+    worker = undefined;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`the XSD validation worker stopped (exit code ${code})`)));
+  worker = w;
+  return w;
+}
+
+/** Stops the validation worker (a later validation starts a new one). */
+export async function stopValidation(): Promise<void> {
+  const w = worker;
+  worker = undefined;
+  if (w) await w.terminate();
+}
+
+let driverCount = 0;
 
 /** A schema without a target namespace that imports every namespace a usage's documents may use. */
 function driverSchema(imports: readonly SchemaImport[]): string {
@@ -56,50 +97,32 @@ function driverSchema(imports: readonly SchemaImport[]): string {
 export function cleanMessage(message: string): string {
   return message
     .replace(/(?:^|\s)[\w.-]+\.(?:xml|xsd):\d+:\s*/g, ' ')
-    .replace(/\b(?:document\.xml|usage-driver\.xsd)\b/g, 'document')
+    .replace(/\b(?:document\.xml|usage-driver-\d+\.xsd)\b/g, 'document')
     .replace(/^\s*Schemas validity error\s*:\s*/i, '')
     .replace(/\s+/g, ' ')
     .trim();
 }
 
-let running = 0;
-const waiting: (() => void)[] = [];
-const limit = Math.max(1, availableParallelism());
-
-async function throttled<T>(task: () => Promise<T>): Promise<T> {
-  if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await task();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
-
 /** Validates documents against the given namespaces' schemas. */
 export class SchemaValidator {
-  private readonly driver: XMLFileInfo;
+  private readonly name = `usage-driver-${++driverCount}.xsd`;
+  private readonly driver: string;
 
   constructor(readonly imports: readonly SchemaImport[]) {
-    this.driver = { fileName: DRIVER_NAME, contents: driverSchema(imports) };
+    this.driver = driverSchema(imports);
   }
 
   /** The first libxml2 error (cleaned), or undefined when the document is valid. */
   async check(doc: Buffer): Promise<string | undefined> {
-    const result = await throttled(() =>
-      validateXML({
-        xml: {
-          fileName: DOCUMENT_NAME,
-          contents: new Uint8Array(doc.buffer, doc.byteOffset, doc.byteLength),
-        },
-        schema: this.driver,
-        preload: schemaFiles(),
-      }),
-    );
-    if (result.valid) return undefined;
-    const first = result.errors[0];
-    return cleanMessage(first ? first.message : result.rawOutput) || 'the document does not match the schema';
+    const w = validationWorker();
+    const id = ++nextId;
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      if (pending.size === 0) w.ref();
+      pending.set(id, { resolve, reject });
+      w.postMessage({ id, name: this.name, driver: this.driver, xml: doc });
+    });
+    if (reply.ok) return undefined;
+    return cleanMessage(reply.message ?? '') || 'the document does not match the schema';
   }
 
   /** Throws 409 schema-validation-error with the first libxml2 message. */
