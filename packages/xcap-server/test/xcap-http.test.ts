@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseConfig } from '@ut-testbed/config';
 import { createTracer, MemorySink } from '@ut-testbed/trace';
 import pino from 'pino';
-import { start, type XcapService } from '../src';
+import { findUsage, start, type XcapService } from '../src';
 
 const ALICE = 'sip:alice@home1.net';
 const BOB = 'sip:bob@home1.net';
@@ -288,6 +288,28 @@ describe('elements and attributes', () => {
         })
       ).status,
     ).toBe(412);
+  });
+});
+
+describe('what GET returns is valid against the usage schemas', () => {
+  it('the stored document, and the generated xcap-caps and rls-services global documents', async () => {
+    await http('PUT', doc(), { body: DOC, type: RL });
+    const ctx = {
+      auid: '',
+      xui: ALICE,
+      documentPath: 'index',
+      xcapRoot: `http://${base}/services`,
+      documents: svc.store,
+    };
+    const got = [
+      ['resource-lists', (await http('GET', doc())).body],
+      ['xcap-caps', (await http('GET', '/services/xcap-caps/global/index')).body],
+      ['rls-services', (await http('GET', '/services/rls-services/global/index')).body],
+    ] as const;
+    for (const [auid, body] of got) {
+      expect(body.length).toBeGreaterThan(0);
+      await expect(findUsage(auid)!.validate(Buffer.from(body), { ...ctx, auid })).resolves.toBeUndefined();
+    }
   });
 });
 
