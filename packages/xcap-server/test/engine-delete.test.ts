@@ -1,43 +1,9 @@
-import { XcapError } from '../src/errors';
 import type { SelectorContext } from '../src/types';
+import { B, OX, RL, ctx, rl, xcapError } from './engine-support';
 import { deleteNode, getNode } from '../src/engine';
-
-const RL = 'urn:ietf:params:xml:ns:resource-lists';
-const ctx = (defaultNamespace: string, bindings: Record<string, string> = {}): SelectorContext => ({
-  defaultNamespace,
-  bindings: new Map(Object.entries(bindings)),
-});
-const rl = ctx(RL);
-const B = (s: string) => Buffer.from(s, 'utf8');
-
-function xcapError(f: () => unknown): XcapError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof XcapError) return e;
-    throw e;
-  }
-  throw new Error('no XcapError thrown');
-}
 
 const del = (doc: string, sel: string, c: SelectorContext = rl) =>
   deleteNode(B(doc), sel, c).toString('utf8');
-
-const OX = `<?xml version="1.0" encoding="UTF-8"?>
-   <resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">
-     <list name="friends">
-      <entry uri="sip:joe@example.com">
-        <display-name>Joe Smith</display-name>
-      </entry>
-      <entry uri="sip:nancy@example.com">
-        <display-name>Nancy Gross</display-name>
-      </entry>
-      <entry uri="sip:petri@example.com">
-        <display-name>Petri Aukia</display-name>
-      </entry>
-      <external anchor="http://xcap.example.org/resource-lists/users/sip:a@example.org/index/~~/resource-lists/list%5b@name=%22mkting%22%5d"/>
-     </list>
-   </resource-lists>`;
 
 describe('DELETE of elements (checks 20, 21)', () => {
   test('in the middle: the URI would select the next sibling, so cannot-delete', () => {

@@ -1,29 +1,6 @@
-import { XcapError } from '../src/errors';
 import type { SelectorContext } from '../src/types';
+import { B, OX, RL, ctx, rl, xcapError } from './engine-support';
 import { attributeBody, getNode } from '../src/engine';
-
-const RL = 'urn:ietf:params:xml:ns:resource-lists';
-const ctx = (
-  defaultNamespace: string,
-  bindings: Record<string, string> = {},
-  lenient = false,
-): SelectorContext => ({
-  defaultNamespace,
-  bindings: new Map(Object.entries(bindings)),
-  lenientLocalNames: lenient,
-});
-const rl = ctx(RL);
-const B = (s: string) => Buffer.from(s, 'utf8');
-
-function xcapError(f: () => unknown): XcapError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof XcapError) return e;
-    throw e;
-  }
-  throw new Error('no XcapError thrown');
-}
 
 function element(doc: string, sel: string, c: SelectorContext = rl): string {
   const r = getNode(B(doc), sel, c);
@@ -42,23 +19,6 @@ function namespaces(doc: string, sel: string, c: SelectorContext = rl): string {
   if (r.kind !== 'namespaces') throw new Error(`not namespaces: ${r.kind}`);
   return r.bytes.toString('utf8');
 }
-
-// the OpenXCAP test_element.py document
-const OX = `<?xml version="1.0" encoding="UTF-8"?>
-   <resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">
-     <list name="friends">
-      <entry uri="sip:joe@example.com">
-        <display-name>Joe Smith</display-name>
-      </entry>
-      <entry uri="sip:nancy@example.com">
-        <display-name>Nancy Gross</display-name>
-      </entry>
-      <entry uri="sip:petri@example.com">
-        <display-name>Petri Aukia</display-name>
-      </entry>
-      <external anchor="http://xcap.example.org/resource-lists/users/sip:a@example.org/index/~~/resource-lists/list%5b@name=%22mkting%22%5d"/>
-     </list>
-   </resource-lists>`;
 
 const OX_LIST = `<list name="friends">
       <entry uri="sip:joe@example.com">

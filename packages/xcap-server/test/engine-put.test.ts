@@ -1,30 +1,8 @@
-import { XcapError } from '../src/errors';
 import type { SelectorContext } from '../src/types';
+import { B, RL, ctx, rl, xcapError } from './engine-support';
 import { deleteNode, getNode, putDocument, putNode } from '../src/engine';
 
-const RL = 'urn:ietf:params:xml:ns:resource-lists';
-const ctx = (
-  defaultNamespace: string,
-  bindings: Record<string, string> = {},
-  lenient = false,
-): SelectorContext => ({
-  defaultNamespace,
-  bindings: new Map(Object.entries(bindings)),
-  lenientLocalNames: lenient,
-});
-const rl = ctx(RL);
 const app = ctx('test-app');
-const B = (s: string) => Buffer.from(s, 'utf8');
-
-function xcapError(f: () => unknown): XcapError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof XcapError) return e;
-    throw e;
-  }
-  throw new Error('no XcapError thrown');
-}
 
 function put(doc: string, sel: string, body: string | Buffer, c: SelectorContext) {
   const r = putNode(B(doc), sel, typeof body === 'string' ? B(body) : body, c);
