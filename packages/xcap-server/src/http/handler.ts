@@ -29,6 +29,9 @@ export interface HandlerContext {
   maxBodyBytes: number;
 }
 
+/** The request body, read once by the listener (which also keeps it for the trace). */
+export type BodyReader = () => Promise<Buffer>;
+
 export interface XcapResponse {
   status: number;
   headers: [string, string][];
@@ -46,28 +49,6 @@ function serialised<T>(key: string, op: () => Promise<T>): Promise<T> {
     if (queues.get(key) === tail) queues.delete(key);
   });
   return run;
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > max) {
-    return Promise.reject(new XcapError(413, `the body is larger than ${max} bytes`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        reject(new XcapError(413, `the body is larger than ${max} bytes`));
-        req.pause();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 const mediaType = (h: string | undefined) => (h ?? '').split(';')[0]!.trim().toLowerCase();
@@ -98,7 +79,11 @@ function nodeResponse(n: NodeResult): { type: string; body: Buffer } {
   return { type: MIME_ATTRIBUTE, body: Buffer.from(attributeBody(n.value), 'utf8') };
 }
 
-export async function handleXcap(req: IncomingMessage, ctx: HandlerContext): Promise<XcapResponse> {
+export async function handleXcap(
+  req: IncomingMessage,
+  ctx: HandlerContext,
+  readBody: BodyReader,
+): Promise<XcapResponse> {
   const uri: XcapUri = parseXcapUri(req.url ?? '/', ctx.root);
   const trusted = isTrusted(req.socket.remoteAddress, ctx.trustedProxies);
   if (!trusted) {
@@ -200,7 +185,7 @@ export async function handleXcap(req: IncomingMessage, ctx: HandlerContext): Pro
       if (mediaType(req.headers['content-type']) !== want) {
         throw new XcapError(415, `the body of this PUT must be ${want}`);
       }
-      const body = await readBody(req, ctx.maxBodyBytes);
+      const body = await readBody();
       return serialised(`${key.auid}\n${key.xui}\n${key.path}`, async () => {
         const stored = await ctx.store.get(key);
         const pre = checkPreconditions(req.headers, stored?.etag, false);

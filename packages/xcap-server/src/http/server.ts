@@ -61,6 +61,31 @@ function errorResponse(e: unknown): XcapResponse {
   };
 }
 
+/**
+ * Collects the body into `chunks`, bounded: a declared or actual length over `max` is 413 (the rest of an
+ * oversized body is not kept).
+ */
+function readBody(req: IncomingMessage, max: number, chunks: Buffer[]): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > max) {
+    return Promise.reject(new XcapError(413, `the body is larger than ${max} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        reject(new XcapError(413, `the body is larger than ${max} bytes`));
+        req.pause();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
 export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer> {
   const streams = new Set<ServerResponse>();
   const endpoint = (host: string | undefined, port: number | undefined, name: string) => ({
@@ -140,12 +165,11 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
       changeStream(req, res, o.changes);
       return;
     }
-    // the body is read by the handler (PUT) or not at all; keep a copy for the trace
+    // the body is read here, once: the handler awaits it (PUT), the trace records it
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      if (chunks.reduce((n, b) => n + b.length, 0) < o.maxBodyBytes) chunks.push(c);
-    });
-    handleXcap(req, o).then(
+    const body = readBody(req, o.maxBodyBytes, chunks);
+    body.catch(() => undefined); // a handler that never asks for the body must not leave a rejection unhandled
+    handleXcap(req, o, () => body).then(
       (r) => respond(req, res, Buffer.concat(chunks), r),
       (e: unknown) => {
         if (!(e instanceof XcapError))
