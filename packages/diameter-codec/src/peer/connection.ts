@@ -160,10 +160,13 @@ export class PeerConnection extends EventEmitter<{
   private remoteHost: string | undefined;
   private common: number[] = [];
   readonly closed: Promise<string>;
+  /** what this node advertises, computed once from the LocalPeer */
+  private readonly caps: Capabilities;
 
   constructor(private readonly o: ConnectionOptions) {
     super();
     this.logger = o.logger ?? silentLogger;
+    this.caps = localCapabilities(o.local);
     this.framer = new DiameterFramer(o.maxMessageLength ? { maxMessageLength: o.maxMessageLength } : {});
     this.stateValue = o.role === 'initiator' ? 'Wait-I-CEA' : 'Wait-CER';
     this.closed = new Promise((resolve) => this.once('close', resolve));
@@ -190,7 +193,7 @@ export class PeerConnection extends EventEmitter<{
       () => this.destroy(`no ${o.role === 'initiator' ? 'CEA' : 'CER'} in time`),
       o.capabilitiesTimeout ?? 10_000,
     );
-    if (o.role === 'initiator') this.sendRaw(buildCer({ ...localCapabilities(o.local), ...this.ids() }));
+    if (o.role === 'initiator') this.sendRaw(buildCer({ ...this.caps, ...this.ids() }));
   }
 
   get state(): PeerState {
@@ -292,12 +295,8 @@ export class PeerConnection extends EventEmitter<{
   }
 
   private identity() {
-    const l = this.o.local;
-    return {
-      originHost: l.originHost,
-      originRealm: l.originRealm,
-      originStateId: localCapabilities(l).originStateId!,
-    };
+    const c = this.caps;
+    return { originHost: c.originHost, originRealm: c.originRealm, originStateId: c.originStateId! };
   }
 
   private ids() {
@@ -557,7 +556,7 @@ export class PeerConnection extends EventEmitter<{
     const error = decodeError ?? checkGrammar(m);
     const refuse = (e: ProtocolError) => {
       const cea = buildCea(m, {
-        ...localCapabilities(this.o.local),
+        ...this.caps,
         resultCode: e.resultCode,
         errorMessage: e.reason,
         ...(e.failedAvp ? { failedAvp: e.failedAvp } : {}),
@@ -581,9 +580,7 @@ export class PeerConnection extends EventEmitter<{
     if (this.common.length === 0) {
       return refuse(protocolError('DIAMETER_NO_COMMON_APPLICATION', 'no application in common'));
     }
-    this.sendRaw(
-      buildCea(m, { ...localCapabilities(this.o.local), resultCode: RESULT_CODES.DIAMETER_SUCCESS }),
-    );
+    this.sendRaw(buildCea(m, { ...this.caps, resultCode: RESULT_CODES.DIAMETER_SUCCESS }));
     this.opened(caps, 'R-Open');
   }
 }
