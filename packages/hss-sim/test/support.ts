@@ -3,6 +3,11 @@ import {
   buildCxMar,
   DiameterClient,
   readCxMaa,
+  checkGrammar,
+  decodeMessage,
+  encodeMessage,
+  getGroup,
+  getNumber,
   VENDOR_3GPP,
   type CxMarInput,
   type DiameterMessage,
@@ -116,4 +121,28 @@ export async function rawPeer(endpoint: string) {
     },
     close: () => socket.destroy(),
   };
+}
+
+/**
+ * An answer as a peer receives it: encoded, decoded with no error, grammar-checked, with the command,
+ * application, echoed ids, VSAI {10415, application} and Auth-Session-State NO_STATE_MAINTAINED.
+ */
+export function received(
+  answer: DiameterMessage,
+  expected: { commandCode: number; applicationId: number; hopByHop: number; endToEnd: number },
+): DiameterMessage {
+  const decoded = decodeMessage(encodeMessage(answer));
+  expect(decoded.error).toBeUndefined();
+  const m = decoded.message!;
+  expect(checkGrammar(m)).toBeUndefined();
+  expect(m.commandCode).toBe(expected.commandCode);
+  expect(m.applicationId).toBe(expected.applicationId);
+  expect(m.flags & 0x80).toBe(0); // an answer
+  expect(m.hopByHop).toBe(expected.hopByHop);
+  expect(m.endToEnd).toBe(expected.endToEnd);
+  const vsai = getGroup(m.avps, 'Vendor-Specific-Application-Id');
+  expect(getNumber(vsai, 'Vendor-Id')).toBe(VENDOR_3GPP);
+  expect(getNumber(vsai, 'Auth-Application-Id')).toBe(expected.applicationId);
+  expect(getNumber(m.avps, 'Auth-Session-State')).toBe(1);
+  return m;
 }
