@@ -29,7 +29,16 @@ async function main() {
   );
   const proc = spawn(
     'taskset',
-    ['-c', '0', process.execPath, join(__dirname, '..', 'bin', 'xcap-server.js'), 'start', '--config', cfg],
+    [
+      '-c',
+      '0',
+      process.execPath,
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      join(__dirname, '..', 'bin', 'xcap-server.js'),
+      'start',
+      '--config',
+      cfg,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -42,7 +51,7 @@ async function main() {
     });
   });
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  const call = (method: string, path: string, body?: string, type?: string) =>
+  const call = (method: string, path: string, body?: string, type?: string, user = 'alice') =>
     new Promise<number>((resolve, reject) => {
       const req = request(
         `http://${ready.endpoints.http}${path}`,
@@ -50,7 +59,7 @@ async function main() {
           method,
           agent,
           headers: {
-            'X-3GPP-Asserted-Identity': '"sip:alice@home1.net"',
+            'X-3GPP-Asserted-Identity': `"sip:${user}@home1.net"`,
             ...(type ? { 'Content-Type': type } : {}),
           },
         },
@@ -62,18 +71,25 @@ async function main() {
       req.on('error', reject);
       req.end(body);
     });
-  const docPath = '/services/resource-lists/users/sip:alice@home1.net/index';
-  if ((await call('PUT', docPath, DOC(50), 'application/resource-lists+xml')) !== 201)
-    throw new Error('setup PUT failed');
-  const measure = async (name: string, op: (i: number) => Promise<number>, expect: number[]) => {
-    for (let i = 0; i < 200; i++) await op(i);
+  const docOf = (user: string) => `/services/resource-lists/users/sip:${user}@home1.net/index`;
+  const docPath = docOf('alice');
+  const users = Array.from({ length: IN_FLIGHT }, (_, w) => `user${w}`);
+  for (const user of ['alice', ...users]) {
+    if ((await call('PUT', docOf(user), DOC(50), 'application/resource-lists+xml', user)) !== 201)
+      throw new Error('setup PUT failed');
+  }
+  /** op(i, w): the i-th request, by the w-th of the IN_FLIGHT concurrent clients */
+  const measure = async (name: string, op: (i: number, w: number) => Promise<number>, expect: number[]) => {
+    // BENCH_ONLY=text runs only the measurements whose name contains it
+    if (process.env.BENCH_ONLY && !name.includes(process.env.BENCH_ONLY)) return undefined;
+    for (let i = 0; i < 200; i++) await op(i, i % IN_FLIGHT);
     let n = 0;
     const end = performance.now() + SECONDS * 1000;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async (_, w) => {
         while (performance.now() < end) {
-          const s = await op(w * 1_000_000 + n);
+          const s = await op(n, w);
           if (!expect.includes(s)) throw new Error(`${name}: status ${s}`);
           n++;
         }
@@ -88,7 +104,19 @@ async function main() {
       [200],
     ),
     await measure(
-      'element PUT (replace an entry; validate; commit)',
+      'element PUT, 16 users (replace an entry; validate; commit)'.replace('16', String(IN_FLIGHT)),
+      (i, w) =>
+        call(
+          'PUT',
+          `${docOf(users[w]!)}/~~/resource-lists/list/entry[${(i % 50) + 1}]`,
+          `<entry uri="sip:u${i % 50}@home1.net"><display-name>U${i}</display-name></entry>`,
+          'application/xcap-el+xml',
+          users[w],
+        ),
+      [200],
+    ),
+    await measure(
+      'element PUT, one document (changes serialised)',
       (i) =>
         call(
           'PUT',
@@ -103,10 +131,10 @@ async function main() {
   proc.kill('SIGTERM');
   await new Promise((r) => proc.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
-  for (const r of results)
-    process.stdout.write(`${r.name.padEnd(52)} ${r.per_s.toLocaleString('en-US')}/s\n`);
+  const ran = results.filter((r) => r !== undefined);
+  for (const r of ran) process.stdout.write(`${r.name.padEnd(62)} ${r.per_s.toLocaleString('en-US')}/s\n`);
   process.stdout.write(
-    JSON.stringify({ benchmark: 'xcap-server', seconds: SECONDS, in_flight: IN_FLIGHT, results }) + '\n',
+    JSON.stringify({ benchmark: 'xcap-server', seconds: SECONDS, in_flight: IN_FLIGHT, results: ran }) + '\n',
   );
 }
 

@@ -10,11 +10,11 @@ import { createNoopTracer, type Tracer } from '@ut-testbed/trace';
 import pino, { type Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { ChangeFeed } from './changes';
+import { ScanCache } from './http/scan-cache';
 import { startXcapHttp } from './http/server';
 import { SqliteDocumentStore } from './store/sqlite';
 import type { DocumentStore } from './store/types';
 import { USAGES } from './usages/registry';
-import { stopValidation } from './usages/schema';
 import type { AppUsage } from './types';
 
 export interface XcapOptions {
@@ -58,6 +58,7 @@ export async function start(o: XcapOptions): Promise<XcapService> {
     usages: new Map(usages.map((u) => [u.auid, u])),
     allUsages: usages,
     store,
+    scans: new ScanCache(),
     changes,
     maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024,
     tracer: o.tracer ?? createNoopTracer(),
@@ -110,7 +111,6 @@ export async function start(o: XcapOptions): Promise<XcapService> {
       await new Promise<void>((r) => (admin ? admin.close(() => r()) : r()));
       await http.close();
       await store.close();
-      await stopValidation();
     },
   };
 }

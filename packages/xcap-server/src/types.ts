@@ -1,4 +1,5 @@
 /** The contracts between the XCAP engine (byte-level node operations), the application usages and HTTP. */
+import type { XmlDocument } from './engine';
 
 /** How names in a node selector are resolved (RFC 4825 6.4). */
 export interface SelectorContext {
@@ -56,9 +57,11 @@ export interface AppUsage {
   /** users may write their documents (false for xcap-caps) */
   writable: boolean;
   lenientLocalNames?: boolean;
+  /** its constraints read other users' documents (so its changes are serialised across users) */
+  constraintsAcrossUsers?: boolean;
   /**
    * Checks a complete document after a change: XSD validation (schema-validation-error), then the usage's
    * uniqueness (uniqueness-failure) and other constraints (constraint-failure). Throws XcapError 409.
    */
-  validate(doc: Buffer, ctx: ValidationContext): Promise<void>;
+  validate(xml: XmlDocument, ctx: ValidationContext): Promise<void>;
 }

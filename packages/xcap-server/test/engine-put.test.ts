@@ -1,12 +1,12 @@
 import type { SelectorContext } from '../src/types';
-import { B, RL, ctx, rl, xcapError } from './engine-support';
+import { B, RL, X, ctx, rl, xcapError } from './engine-support';
 import { deleteNode, getNode, putDocument, putNode } from '../src/engine';
 
 const app = ctx('test-app');
 
 function put(doc: string, sel: string, body: string | Buffer, c: SelectorContext) {
-  const r = putNode(B(doc), sel, typeof body === 'string' ? B(body) : body, c);
-  return { doc: r.doc.toString('utf8'), created: r.created };
+  const r = putNode(X(doc), sel, typeof body === 'string' ? B(body) : body, c);
+  return { doc: r.xml.bytes.toString('utf8'), created: r.created };
 }
 
 function conflict(f: () => unknown): string | undefined {
@@ -38,7 +38,7 @@ describe('element insertion (checks 25, 26, 29)', () => {
     (sel) => {
       const r = put(START, sel, '<el1 att="third"/>', app);
       expect(r).toEqual({ doc: third, created: true });
-      expect(deleteNode(B(r.doc), sel, app).toString('utf8')).toBe(START);
+      expect(deleteNode(X(r.doc), sel, app).bytes.toString('utf8')).toBe(START);
     },
   );
 
@@ -52,7 +52,7 @@ describe('element insertion (checks 25, 26, 29)', () => {
 <el2 att="first"/>
 <el3 att="first"/></root>`);
     expect(r.created).toBe(true);
-    expect(deleteNode(B(r.doc), 'root/el3', app).toString('utf8')).toBe(START);
+    expect(deleteNode(X(r.doc), 'root/el3', app).bytes.toString('utf8')).toBe(START);
   });
 
   test.each(['root/el2[@att="2"]', 'root/el2[2][@att="2"]'])('%s goes after the last el2', (sel) => {
@@ -64,7 +64,7 @@ describe('element insertion (checks 25, 26, 29)', () => {
 <!-- comment -->
 <el2 att="first"/><el2 att="2"/>
 </root>`);
-    expect(deleteNode(B(r.doc), sel, app).toString('utf8')).toBe(START);
+    expect(deleteNode(X(r.doc), sel, app).bytes.toString('utf8')).toBe(START);
   });
 
   test('*[2][@att="2"] becomes the second element child', () => {
@@ -76,7 +76,7 @@ describe('element insertion (checks 25, 26, 29)', () => {
 <!-- comment -->
 <el2 att="first"/>
 </root>`);
-    expect(deleteNode(B(r.doc), 'root/*[2][@att="2"]', app).toString('utf8')).toBe(START);
+    expect(deleteNode(X(r.doc), 'root/*[2][@att="2"]', app).bytes.toString('utf8')).toBe(START);
   });
 
   test('el2[1][@att="2"] goes in front of the first el2', () => {
@@ -88,7 +88,7 @@ describe('element insertion (checks 25, 26, 29)', () => {
 <!-- comment -->
 <el2 att="2"/><el2 att="first"/>
 </root>`);
-    expect(deleteNode(B(r.doc), 'root/el2[1][@att="2"]', app).toString('utf8')).toBe(START);
+    expect(deleteNode(X(r.doc), 'root/el2[1][@att="2"]', app).bytes.toString('utf8')).toBe(START);
   });
 
   test('*[@att="2"] takes the name from the body (check 29)', () => {
@@ -116,7 +116,7 @@ describe('element insertion (checks 25, 26, 29)', () => {
 <!-- comment -->
 <el2 att="first"/>
 <el3 att="2"/></root>`);
-    expect(deleteNode(B(r.doc), 'root/*[@att="2"]', app).toString('utf8')).toBe(START);
+    expect(deleteNode(X(r.doc), 'root/*[@att="2"]', app).bytes.toString('utf8')).toBe(START);
   });
 
   test('surrounding whitespace of the body is not inserted', () => {
@@ -128,7 +128,7 @@ describe('out-of-range positions (check 27)', () => {
   test.each(['root/el1[4][@att="third"]', 'root/*[0][@att="third"]', 'root/*[5]', 'root/el1[0]'])(
     '%s is 409 cannot-insert',
     (sel) => {
-      expect(conflict(() => putNode(B(START), sel, B('<el1 att="third"/>'), app))).toBe('cannot-insert');
+      expect(conflict(() => putNode(X(START), sel, B('<el1 att="third"/>'), app))).toBe('cannot-insert');
     },
   );
 });
@@ -137,17 +137,17 @@ describe('GET-after-PUT (check 28)', () => {
   test.each(['root/el1[@att="third"]', 'root/el1[3][@att="third"]', 'root/*[3][@att="third"]'])(
     '%s with a body the URI would not select is cannot-insert',
     (sel) => {
-      expect(conflict(() => putNode(B(START), sel, B('<el1 att="fourth"/>'), app))).toBe('cannot-insert');
+      expect(conflict(() => putNode(X(START), sel, B('<el1 att="fourth"/>'), app))).toBe('cannot-insert');
     },
   );
 
   test('a body of another name', () => {
-    expect(conflict(() => putNode(B(START), 'root/el1[@att="x"]', B('<el2 att="x"/>'), app))).toBe(
+    expect(conflict(() => putNode(X(START), 'root/el1[@att="x"]', B('<el2 att="x"/>'), app))).toBe(
       'cannot-insert',
     );
-    expect(conflict(() => putNode(B(START), 'root/el3', B('<el4/>'), app))).toBe('cannot-insert');
+    expect(conflict(() => putNode(X(START), 'root/el3', B('<el4/>'), app))).toBe('cannot-insert');
     // right name, other namespace
-    expect(conflict(() => putNode(B(START), 'root/el3', B('<el3 xmlns="urn:x"/>'), app))).toBe(
+    expect(conflict(() => putNode(X(START), 'root/el3', B('<el3 xmlns="urn:x"/>'), app))).toBe(
       'cannot-insert',
     );
   });
@@ -155,7 +155,7 @@ describe('GET-after-PUT (check 28)', () => {
   test.each(['root/el1[@att="first"]', 'root/el1[1][@att="first"]', 'root/*[1][@att="first"]'])(
     'replacing %s with an element that no longer has att="first" is refused',
     (sel) => {
-      expect(conflict(() => putNode(B(START), sel, B('<el1 att="third"/>'), app))).toBe('cannot-insert');
+      expect(conflict(() => putNode(X(START), sel, B('<el1 att="third"/>'), app))).toBe('cannot-insert');
     },
   );
 
@@ -176,7 +176,7 @@ describe('GET-after-PUT (check 28)', () => {
   );
 
   test('an ambiguous by-name selector cannot create a second match', () => {
-    expect(conflict(() => putNode(B(START), 'root/el1', B('<el1/>'), app))).toBe('cannot-insert');
+    expect(conflict(() => putNode(X(START), 'root/el1', B('<el1/>'), app))).toBe('cannot-insert');
   });
 
   test('the document element: replaced if it matches, never a second one', () => {
@@ -186,7 +186,7 @@ describe('GET-after-PUT (check 28)', () => {
       doc: '<root xmlns="test-app"><b/></root>',
       created: false,
     });
-    expect(conflict(() => putNode(B(START), 'other', B('<other xmlns="test-app"/>'), app))).toBe(
+    expect(conflict(() => putNode(X(START), 'other', B('<other xmlns="test-app"/>'), app))).toBe(
       'cannot-insert',
     );
   });
@@ -217,7 +217,7 @@ ${fragment}
 </resource-lists>`,
       created: false,
     });
-    const got = getNode(B(r.doc), node, rl);
+    const got = getNode(X(r.doc), node, rl);
     expect(got.kind === 'element' && got.bytes.toString('utf8')).toBe(fragment);
   });
 
@@ -234,7 +234,7 @@ ${fragment}
     ['<entry uri="sip:xxx@yyyyy.net"><zz:group/></entry>', 'undeclared namespace prefix zz'],
     ['<!DOCTYPE entry><entry/>', 'the body must be one element'],
   ])('%j is not-xml-frag (%s)', (body, phrase) => {
-    const e = xcapError(() => putNode(B(OX_FRAG_DOC), node, B(body), rl));
+    const e = xcapError(() => putNode(X(OX_FRAG_DOC), node, B(body), rl));
     expect(e.status).toBe(409);
     expect(e.detail.condition).toBe('not-xml-frag');
     expect(e.detail.phrase).toContain(phrase);
@@ -244,16 +244,16 @@ ${fragment}
     const broken = `<entry uri="sip:alice@example.com">
         <display-name>Alice</display-name>
       `;
-    expect(conflict(() => putNode(B(OX_FRAG_DOC), 'resource-lists/list', B(broken), rl))).toBe(
+    expect(conflict(() => putNode(X(OX_FRAG_DOC), 'resource-lists/list', B(broken), rl))).toBe(
       'not-xml-frag',
     );
   });
 
   test('invalid UTF-8 or UTF-16 in an element body is not-utf-8 (check 7)', () => {
     const bad = Buffer.concat([B('<entry uri="sip:'), Buffer.from([0xc3, 0x28]), B('@x"/>')]);
-    expect(conflict(() => putNode(B(OX_FRAG_DOC), node, bad, rl))).toBe('not-utf-8');
+    expect(conflict(() => putNode(X(OX_FRAG_DOC), node, bad, rl))).toBe('not-utf-8');
     const utf16 = Buffer.from('\ufeff<entry uri="sip:xxx@yyyyy.net"/>', 'utf16le');
-    expect(conflict(() => putNode(B(OX_FRAG_DOC), node, utf16, rl))).toBe('not-utf-8');
+    expect(conflict(() => putNode(X(OX_FRAG_DOC), node, utf16, rl))).toBe('not-utf-8');
   });
 
   test('a leading XML declaration is tolerated and not inserted', () => {
@@ -274,13 +274,13 @@ describe('no-parent (check 23)', () => {
 
   test('the closest existing ancestor is reported as a node selector', () => {
     const e = xcapError(() =>
-      putNode(B(doc), 'resource-lists/list[@name="others"]/entry[2]', B('<entry/>'), rl),
+      putNode(X(doc), 'resource-lists/list[@name="others"]/entry[2]', B('<entry/>'), rl),
     );
     expect(e.detail.condition).toBe('no-parent');
     expect(e.detail.ancestorSelector).toBe('resource-lists');
     const deep = xcapError(() =>
       putNode(
-        B(doc),
+        X(doc),
         '/resource-lists/list[@name="friends"]/entry[9]/display-name',
         B('<display-name/>'),
         rl,
@@ -290,17 +290,17 @@ describe('no-parent (check 23)', () => {
   });
 
   test('not even the document element: the document is the ancestor', () => {
-    const e = xcapError(() => putNode(B(doc), 'other/list', B('<list/>'), rl));
+    const e = xcapError(() => putNode(X(doc), 'other/list', B('<list/>'), rl));
     expect(e.detail).toMatchObject({ condition: 'no-parent', ancestorSelector: '' });
   });
 
   test('an attribute of a missing element', () => {
-    const e = xcapError(() => putNode(B(doc), 'resource-lists/list[@name="x"]/@name', B('y'), rl));
+    const e = xcapError(() => putNode(X(doc), 'resource-lists/list[@name="x"]/@name', B('y'), rl));
     expect(e.detail).toMatchObject({ condition: 'no-parent', ancestorSelector: 'resource-lists' });
   });
 
   test('no-parent comes before the body checks', () => {
-    const e = xcapError(() => putNode(B(doc), 'resource-lists/list[@name="others"]/entry', B('<bad'), rl));
+    const e = xcapError(() => putNode(X(doc), 'resource-lists/list[@name="others"]/entry', B('<bad'), rl));
     expect(e.detail.condition).toBe('no-parent');
   });
 });
@@ -354,7 +354,7 @@ describe('attribute PUT (checks 34, 35, 36)', () => {
       `<resource-lists xmlns="${RL}"><list name='a'\n      xmlns:x="urn:x" id="7"\n/></resource-lists>`,
     );
     const got = getNode(
-      B(put(doc, 'resource-lists/list/@name', 'b&amp;c', rl).doc),
+      X(put(doc, 'resource-lists/list/@name', 'b&amp;c', rl).doc),
       'resource-lists/list/@name',
       rl,
     );
@@ -380,7 +380,7 @@ describe('attribute PUT (checks 34, 35, 36)', () => {
 
   test('@name = "enemies" under list[@name="friends"]: the URI would no longer select it (check 34)', () => {
     expect(
-      conflict(() => putNode(B(OX_ATT), 'resource-lists/list[@name="friends"]/@name', B('enemies'), rl)),
+      conflict(() => putNode(X(OX_ATT), 'resource-lists/list[@name="friends"]/@name', B('enemies'), rl)),
     ).toBe('cannot-insert');
     // the same value is fine
     expect(put(OX_ATT, 'resource-lists/list[@name="friends"]/@name', 'friends', rl)).toEqual({
@@ -392,7 +392,7 @@ describe('attribute PUT (checks 34, 35, 36)', () => {
   test.each(['<badattvalue', "'badattvalue", '"badattvalue', 'a&b', 'a&unknown;b', 'a&#0;b'])(
     '%j is not-xml-att-value (check 35)',
     (body) => {
-      expect(conflict(() => putNode(B(OX_ATT), 'resource-lists/list/@name', B(body), rl))).toBe(
+      expect(conflict(() => putNode(X(OX_ATT), 'resource-lists/list/@name', B(body), rl))).toBe(
         'not-xml-att-value',
       );
     },
@@ -400,12 +400,12 @@ describe('attribute PUT (checks 34, 35, 36)', () => {
 
   test('invalid UTF-8 in an attribute body is not-utf-8', () => {
     expect(
-      conflict(() => putNode(B(OX_ATT), 'resource-lists/list/@name', Buffer.from([0x61, 0xff]), rl)),
+      conflict(() => putNode(X(OX_ATT), 'resource-lists/list/@name', Buffer.from([0x61, 0xff]), rl)),
     ).toBe('not-utf-8');
   });
 
   test('xmlns is not an attribute', () => {
-    expect(conflict(() => putNode(B(OX_ATT), 'resource-lists/list/@xmlns', B('urn:x'), rl))).toBe(
+    expect(conflict(() => putNode(X(OX_ATT), 'resource-lists/list/@xmlns', B('urn:x'), rl))).toBe(
       'cannot-insert',
     );
   });
@@ -415,8 +415,8 @@ describe('namespace bindings are read-only (check 37)', () => {
   test('PUT and DELETE are 405 with Allow: GET', () => {
     const doc = `<resource-lists xmlns="${RL}"><list/></resource-lists>`;
     for (const f of [
-      () => putNode(B(doc), 'resource-lists/list/namespace::*', B('<list/>'), rl),
-      () => deleteNode(B(doc), 'resource-lists/list/namespace::*', rl),
+      () => putNode(X(doc), 'resource-lists/list/namespace::*', B('<list/>'), rl),
+      () => deleteNode(X(doc), 'resource-lists/list/namespace::*', rl),
     ]) {
       const e = xcapError(f);
       expect(e.status).toBe(405);
@@ -472,7 +472,7 @@ describe('simservs element PUTs as phones send them', () => {
 describe('putDocument (checks 4, 7)', () => {
   test('returns the body unchanged', () => {
     const body = B(START);
-    expect(putDocument(body)).toBe(body);
+    expect(putDocument(body).bytes).toBe(body);
   });
 
   test.each(['xxx', '<a></b>', '<a>', '<a/><b/>', '', '<?xml version="1.0"?>'])(

@@ -1,4 +1,5 @@
 /** What the engine tests share: selector contexts, byte helpers, and the OpenXCAP test_element.py document. */
+import { scanDocument, type XmlDocument } from '../src/engine';
 import { XcapError } from '../src/errors';
 import type { SelectorContext } from '../src/types';
 
@@ -17,6 +18,9 @@ export const ctx = (
 export const rl = ctx(RL);
 
 export const B = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** A document scanned, as the operations take it. */
+export const X = (s: string | Buffer): XmlDocument => scanDocument(typeof s === 'string' ? B(s) : s);
 
 /** The XcapError `f` throws (any other outcome fails the test). */
 export function xcapError(f: () => unknown): XcapError {

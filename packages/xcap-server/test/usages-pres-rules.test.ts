@@ -1,3 +1,4 @@
+import { scanDocument } from '../src/engine';
 import { XcapError } from '../src/errors';
 import type { AppUsage, ValidationContext } from '../src/types';
 import { omaPresRules, presRules } from '../src/usages/registry';
@@ -13,10 +14,12 @@ function context(auid: string, documentPath: string): ValidationContext {
 }
 
 async function rejection(usage: AppUsage, xml: string): Promise<XcapError> {
-  const e: unknown = await usage.validate(Buffer.from(xml), context(usage.auid, usage.defaultDocument)).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e: unknown = await usage
+    .validate(scanDocument(Buffer.from(xml)), context(usage.auid, usage.defaultDocument))
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
   if (!(e instanceof XcapError)) throw new Error(`expected an XcapError, got ${String(e)}`);
   return e;
 }
@@ -106,7 +109,7 @@ describe('pres-rules application usage (RFC 5025)', () => {
 
   it('accepts the RFC 5025 example document', async () => {
     await expect(
-      presRules.validate(Buffer.from(RFC5025_EXAMPLE), context('pres-rules', 'index')),
+      presRules.validate(scanDocument(Buffer.from(RFC5025_EXAMPLE)), context('pres-rules', 'index')),
     ).resolves.toBeUndefined();
   });
 
@@ -143,7 +146,7 @@ describe('org.openmobilealliance.pres-rules application usage', () => {
   it('accepts the OMA default rules (wp_prs_allow_own, external lists, other-identity, anonymous-request)', async () => {
     await expect(
       omaPresRules.validate(
-        Buffer.from(OMA_EXAMPLE),
+        scanDocument(Buffer.from(OMA_EXAMPLE)),
         context('org.openmobilealliance.pres-rules', 'pres-rules'),
       ),
     ).resolves.toBeUndefined();

@@ -1,3 +1,4 @@
+import { scanDocument } from '../src/engine';
 import { XcapError } from '../src/errors';
 import type { ValidationContext } from '../src/types';
 import { resourceLists } from '../src/usages/registry';
@@ -11,10 +12,13 @@ const ctx: ValidationContext = {
 };
 
 async function rejection(xml: string): Promise<XcapError> {
-  const e: unknown = await resourceLists.validate(Buffer.from(xml), ctx).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  // the scan is where malformed input is refused, so it is inside the promise too
+  const e: unknown = await Promise.resolve()
+    .then(() => resourceLists.validate(scanDocument(Buffer.from(xml)), ctx))
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
   if (!(e instanceof XcapError)) throw new Error(`expected an XcapError, got ${String(e)}`);
   return e;
 }
@@ -59,12 +63,14 @@ describe('resource-lists application usage', () => {
   });
 
   it('accepts the RFC 4826 example document', async () => {
-    await expect(resourceLists.validate(Buffer.from(RFC4826_EXAMPLE), ctx)).resolves.toBeUndefined();
+    await expect(
+      resourceLists.validate(scanDocument(Buffer.from(RFC4826_EXAMPLE)), ctx),
+    ).resolves.toBeUndefined();
   });
 
   it('accepts elements and attributes of other namespaces at the extension points', async () => {
     const xml = `<resource-lists ${RL} xmlns:x="urn:example:ext"><list name="a" x:flag="1"><entry uri="sip:a@example.com"><x:note>hi</x:note></entry><x:extra/></list></resource-lists>`;
-    await expect(resourceLists.validate(Buffer.from(xml), ctx)).resolves.toBeUndefined();
+    await expect(resourceLists.validate(scanDocument(Buffer.from(xml)), ctx)).resolves.toBeUndefined();
   });
 
   it('rejects <badlist> with schema-validation-error and the libxml2 message without file names', async () => {
@@ -106,7 +112,7 @@ describe('resource-lists application usage', () => {
 
   it('allows the same uri in different lists and the same name at different levels', async () => {
     const xml = `<resource-lists ${RL}><list name="a"><entry uri="sip:x@example.com"/><list name="a"><entry uri="sip:x@example.com"/></list></list><list name="b"><entry uri="sip:x@example.com"/></list></resource-lists>`;
-    await expect(resourceLists.validate(Buffer.from(xml), ctx)).resolves.toBeUndefined();
+    await expect(resourceLists.validate(scanDocument(Buffer.from(xml)), ctx)).resolves.toBeUndefined();
   });
 
   it('rejects repeated entry-ref refs and external anchors among siblings', async () => {

@@ -1,3 +1,4 @@
+import { scanDocument } from '../src/engine';
 import { XcapError } from '../src/errors';
 import type { DocumentReader, ValidationContext } from '../src/types';
 import { rlsServices, USAGES } from '../src/usages/registry';
@@ -26,7 +27,7 @@ function context(xui: string, docs: Stored[]): ValidationContext {
 }
 
 async function rejection(xml: string, ctx: ValidationContext): Promise<XcapError> {
-  const e: unknown = await rlsServices.validate(Buffer.from(xml), ctx).then(
+  const e: unknown = await rlsServices.validate(scanDocument(Buffer.from(xml)), ctx).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -82,7 +83,9 @@ describe('rls-services application usage', () => {
 
   it('accepts the RFC 4826 example and looks at the other users’ rls-services documents', async () => {
     const ctx = context('sip:joe@example.com', []);
-    await expect(rlsServices.validate(Buffer.from(RFC4826_EXAMPLE), ctx)).resolves.toBeUndefined();
+    await expect(
+      rlsServices.validate(scanDocument(Buffer.from(RFC4826_EXAMPLE)), ctx),
+    ).resolves.toBeUndefined();
     expect((ctx.documents as ReturnType<typeof reader>).auids).toEqual(['rls-services']);
   });
 
@@ -117,14 +120,17 @@ describe('rls-services application usage', () => {
       },
     ];
     await expect(
-      rlsServices.validate(Buffer.from(RFC4826_EXAMPLE), context('sip:joe@example.com', others)),
+      rlsServices.validate(
+        scanDocument(Buffer.from(RFC4826_EXAMPLE)),
+        context('sip:joe@example.com', others),
+      ),
     ).resolves.toBeUndefined();
   });
 
   it('does not count the document being replaced', async () => {
     const mine = [{ xui: 'sip:joe@example.com', path: 'index', bytes: Buffer.from(RFC4826_EXAMPLE) }];
     await expect(
-      rlsServices.validate(Buffer.from(RFC4826_EXAMPLE), context('sip:joe@example.com', mine)),
+      rlsServices.validate(scanDocument(Buffer.from(RFC4826_EXAMPLE)), context('sip:joe@example.com', mine)),
     ).resolves.toBeUndefined();
   });
 

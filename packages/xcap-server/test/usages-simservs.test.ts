@@ -1,3 +1,4 @@
+import { scanDocument } from '../src/engine';
 import { XcapError } from '../src/errors';
 import type { ValidationContext } from '../src/types';
 import { simservs } from '../src/usages/registry';
@@ -11,7 +12,7 @@ const ctx: ValidationContext = {
 };
 
 async function rejection(xml: string): Promise<XcapError> {
-  const e: unknown = await simservs.validate(Buffer.from(xml), ctx).then(
+  const e: unknown = await simservs.validate(scanDocument(Buffer.from(xml)), ctx).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -94,17 +95,17 @@ describe('simservs application usage (TS 24.623)', () => {
   });
 
   it('accepts an AOSP-style document: diversion with NoReplyTimer, barring, OIP/OIR, TIP/TIR, waiting', async () => {
-    await expect(simservs.validate(Buffer.from(aospDocument()), ctx)).resolves.toBeUndefined();
+    await expect(simservs.validate(scanDocument(Buffer.from(aospDocument())), ctx)).resolves.toBeUndefined();
   });
 
   it('accepts the first element PUTs of a phone: a bare service, a diversion without ruleset', async () => {
     const xml = `<simservs xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap"><communication-waiting active="false"/><communication-diversion active="true"/></simservs>`;
-    await expect(simservs.validate(Buffer.from(xml), ctx)).resolves.toBeUndefined();
+    await expect(simservs.validate(scanDocument(Buffer.from(xml)), ctx)).resolves.toBeUndefined();
   });
 
   it('accepts a NoReplyTimer inside the conditions of a rule', async () => {
     const xml = aospDocument().replace('<no-answer/>', '<no-answer/><NoReplyTimer>30</NoReplyTimer>');
-    await expect(simservs.validate(Buffer.from(xml), ctx)).resolves.toBeUndefined();
+    await expect(simservs.validate(scanDocument(Buffer.from(xml)), ctx)).resolves.toBeUndefined();
   });
 
   it('rejects NoReplyTimer 500 with constraint-failure and a phrase for the user', async () => {
@@ -115,8 +116,12 @@ describe('simservs application usage (TS 24.623)', () => {
   });
 
   it('checks the timer bounds inclusively', async () => {
-    await expect(simservs.validate(Buffer.from(aospDocument('5')), ctx)).resolves.toBeUndefined();
-    await expect(simservs.validate(Buffer.from(aospDocument('180')), ctx)).resolves.toBeUndefined();
+    await expect(
+      simservs.validate(scanDocument(Buffer.from(aospDocument('5'))), ctx),
+    ).resolves.toBeUndefined();
+    await expect(
+      simservs.validate(scanDocument(Buffer.from(aospDocument('180'))), ctx),
+    ).resolves.toBeUndefined();
     expect((await rejection(aospDocument('4'))).detail.condition).toBe('constraint-failure');
     expect((await rejection(aospDocument('181'))).detail.condition).toBe('constraint-failure');
   });

@@ -1,3 +1,4 @@
+import { scanDocument } from '../src/engine';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppUsage } from '../src/types';
@@ -48,7 +49,7 @@ describe('xcap-caps application usage', () => {
     );
     expect(text).toContain('<extensions/>');
     await expect(
-      xcapCaps.validate(caps, { auid: 'xcap-caps', xui: '', documentPath: 'index', ...ctx }),
+      xcapCaps.validate(scanDocument(caps), { auid: 'xcap-caps', xui: '', documentPath: 'index', ...ctx }),
     ).resolves.toBeUndefined();
   });
 

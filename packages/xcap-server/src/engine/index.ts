@@ -23,3 +23,4 @@ export {
   type ScanOptions,
 } from './xml-scan';
 export { XML_NS, XMLNS_NS, isNCName, splitQName, escapeAttribute } from './xml-names';
+export { textContent } from './xml-text';

@@ -1,8 +1,9 @@
 /**
  * GET, PUT and DELETE of documents, elements, attributes and namespace bindings (RFC 4825 section 8), as pure
- * functions over the stored bytes. Changes are byte splices at scanner offsets: nothing outside the changed node
+ * functions over scanned documents. Changes are byte splices at scanner offsets: nothing outside the changed node
  * is re-serialised, and every change is checked by re-scanning the result and selecting again (the RFC's
- * GET-after-PUT and DELETE conditions).
+ * GET-after-PUT and DELETE conditions). That scan of the result is returned with it, so that validation and the
+ * next change of the same document need not scan it again.
  */
 import { XcapError } from '../errors';
 import type { NodeResult, SelectorContext } from '../types';
@@ -13,7 +14,8 @@ import { XML_NS, escapeAttribute } from './xml-names';
 import { scanDocument, scanFragment, type XmlDocument, type XmlElement } from './xml-scan';
 
 export interface PutResult {
-  doc: Buffer;
+  /** the changed document, scanned */
+  xml: XmlDocument;
   /** true: a new node (201); false: an existing one was replaced (200) */
   created: boolean;
 }
@@ -58,17 +60,16 @@ function select(xml: XmlDocument, sel: NodeSelector, ctx: SelectorContext): Node
  * GET of a node: an element exactly as stored (no ancestor namespace declarations added), an attribute's value
  * (decoded: `attributeBody` writes it as an application/xcap-att+xml body), or the namespace bindings.
  */
-export function getNode(doc: Buffer, selector: string, ctx: SelectorContext): NodeResult {
+export function getNode(xml: XmlDocument, selector: string, ctx: SelectorContext): NodeResult {
   const sel = parseSelector(selector, ctx);
-  const r = select(scanDocument(doc), sel, ctx);
+  const r = select(xml, sel, ctx);
   if (!r) throw notFound(selector);
   return r;
 }
 
 /** PUT of a whole document: it must be UTF-8 and well-formed; it is stored as it came. */
-export function putDocument(body: Buffer): Buffer {
-  scanDocument(body);
-  return body;
+export function putDocument(body: Buffer): XmlDocument {
+  return scanDocument(body);
 }
 
 function noParent(
@@ -141,11 +142,12 @@ function putElement(xml: XmlDocument, sel: NodeSelector, body: Buffer, ctx: Sele
     throw cannotInsert('a document has one document element, and it does not match the selector');
   else doc = insertElement(xml.bytes, parent, last, frag.element, bytes, ctx);
 
-  const got = selectElement(scanDocument(doc), steps, ctx);
+  const after = scanDocument(doc);
+  const got = selectElement(after, steps, ctx);
   if (!got || !doc.subarray(got.start, got.end).equals(bytes)) {
     throw cannotInsert('the element would not be selected by the request URI afterwards');
   }
-  return { doc, created: !target };
+  return { xml: after, created: !target };
 }
 
 /** A prefix for the attribute's namespace that is in scope at `el`, or a declaration to add with it. */
@@ -189,21 +191,21 @@ function putAttribute(
     }
     doc = splice(xml.bytes, el.attrsEnd, el.attrsEnd, text);
   }
-  const after = selectElement(scanDocument(doc), sel.steps, ctx);
-  if (!after || findAttribute(after, t)?.value !== value) {
+  const after = scanDocument(doc);
+  const got = selectElement(after, sel.steps, ctx);
+  if (!got || findAttribute(got, t)?.value !== value) {
     throw cannotInsert('the attribute would not be selected by the request URI afterwards');
   }
-  return { doc, created: !existing };
+  return { xml: after, created: !existing };
 }
 
 /**
  * PUT of an element (body application/xcap-el+xml) or attribute (application/xcap-att+xml): replaces the node the
  * selector matches, or creates it where RFC 4825 8.2.3 puts it. `namespace::*` is read-only (405).
  */
-export function putNode(doc: Buffer, selector: string, body: Buffer, ctx: SelectorContext): PutResult {
+export function putNode(xml: XmlDocument, selector: string, body: Buffer, ctx: SelectorContext): PutResult {
   const sel = parseSelector(selector, ctx);
   if (sel.terminal?.kind === 'namespaces') throw namespacesNotWritable();
-  const xml = scanDocument(doc);
   if (sel.terminal) return putAttribute(xml, sel, sel.terminal, body, ctx);
   return putElement(xml, sel, body, ctx);
 }
@@ -213,11 +215,10 @@ export function putNode(doc: Buffer, selector: string, body: Buffer, ctx: Select
  * whitespace in front of it goes with it). If the same selector would still select a node afterwards, as
  * `entry[2]` does while a third entry exists, the delete is refused (cannot-delete).
  */
-export function deleteNode(doc: Buffer, selector: string, ctx: SelectorContext): Buffer {
+export function deleteNode(xml: XmlDocument, selector: string, ctx: SelectorContext): XmlDocument {
   const sel = parseSelector(selector, ctx);
   const t = sel.terminal;
   if (t?.kind === 'namespaces') throw namespacesNotWritable();
-  const xml = scanDocument(doc);
   const el = selectElement(xml, sel.steps, ctx);
   if (!el) throw notFound(selector);
   let out: Buffer;
@@ -236,8 +237,9 @@ export function deleteNode(doc: Buffer, selector: string, ctx: SelectorContext):
     }
     out = splice(xml.bytes, el.start, el.end, '');
   }
-  if (select(scanDocument(out), sel, ctx)) {
+  const after = scanDocument(out);
+  if (select(after, sel, ctx)) {
     throw XcapError.conflict('cannot-delete', 'the request URI would still select a node after the delete');
   }
-  return out;
+  return after;
 }

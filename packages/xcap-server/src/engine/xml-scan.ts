@@ -126,6 +126,30 @@ export function checkUtf8(b: Buffer): void {
 
 type Mode = 'document' | 'fragment';
 
+interface QName {
+  qname: string;
+  prefix: string;
+  local: string;
+}
+
+/**
+ * Names checked before, and their parts (null: not a QName). Documents repeat a handful of names, so this
+ * spares most of the name checks; it is bounded, and starts again when full.
+ */
+const qnames = new Map<string, QName | null>();
+const MAX_QNAMES = 4096;
+
+function qnameOf(qname: string): QName | null {
+  let name = qnames.get(qname);
+  if (name === undefined) {
+    const parts = splitQName(qname);
+    name = parts ? { qname, prefix: parts.prefix, local: parts.local } : null;
+    if (qnames.size >= MAX_QNAMES) qnames.clear();
+    qnames.set(qname, name);
+  }
+  return name;
+}
+
 class Scanner {
   i = 0;
   private readonly maxDepth: number;
@@ -178,18 +202,21 @@ class Scanner {
   }
 
   readName(what: string): string {
+    const b = this.b;
     const start = this.i;
-    while (isNameByte(this.b[this.i])) this.i++;
+    let ascii = true;
+    for (let c = b[this.i]; isNameByte(c); c = b[++this.i]) if (c! >= 0x80) ascii = false;
     if (this.i === start) this.fail(`${what} expected`);
-    return this.b.toString('utf8', start, this.i);
+    // most names are ASCII, and latin1 decoding is the cheaper way to make a string of them
+    return b.toString(ascii ? 'latin1' : 'utf8', start, this.i);
   }
 
-  readQName(what: string): { qname: string; prefix: string; local: string } {
+  readQName(what: string): QName {
     const at = this.i;
     const qname = this.readName(what);
-    const parts = splitQName(qname);
-    if (!parts) this.fail(`invalid ${what} "${qname}"`, at);
-    return { qname, prefix: parts.prefix, local: parts.local };
+    const name = qnameOf(qname);
+    if (!name) this.fail(`invalid ${what} "${qname}"`, at);
+    return name;
   }
 
   /** The XML declaration, if present; its encoding must be UTF-8. */
@@ -291,18 +318,26 @@ class Scanner {
     const valueStart = ++this.i;
     let value = '';
     let seg = valueStart;
+    // literal tabs and line ends become spaces (referenced ones stay): the replace runs only where there is one
+    let spaces = false;
     for (;;) {
       const c = b[this.i];
       if (c === undefined) this.fail('unterminated attribute value', valueStart - 1);
       if (c === q) break;
       if (c === LT) this.fail("'<' in an attribute value");
       if (c === AMP) {
-        value += normalise(b.toString('utf8', seg, this.i));
+        const text = b.toString('utf8', seg, this.i);
+        value += spaces ? normalise(text) : text;
+        spaces = false;
         value += this.reference();
         seg = this.i;
-      } else this.i++;
+      } else {
+        if (c === 0x09 || c === 0x0a || c === 0x0d) spaces = true;
+        this.i++;
+      }
     }
-    value += normalise(b.toString('utf8', seg, this.i));
+    const text = b.toString('utf8', seg, this.i);
+    value += spaces ? normalise(text) : text;
     const valueEnd = this.i++;
     return { value, quote: q === DQ ? '"' : "'", valueStart, valueEnd };
   }
@@ -315,8 +350,8 @@ class Scanner {
     const name = this.readQName('element name');
     const nameEnd = this.i;
     const raw: XmlAttribute[] = [];
-    // sets keep the duplicate checks linear for elements with many attributes
-    const seen = new Set<string>();
+    // a set keeps the duplicate check linear for elements with many attributes (made at the second one)
+    let seen: Set<string> | undefined;
     let selfClosing = false;
     let attrsEnd = nameEnd;
     for (;;) {
@@ -340,8 +375,11 @@ class Scanner {
       this.i++;
       this.skipSpace();
       const v = this.attributeValue();
-      if (seen.has(an.qname)) this.fail(`duplicate attribute ${an.qname}`, aStart);
-      seen.add(an.qname);
+      if (raw.length > 0) {
+        seen ??= new Set(raw.map((a) => a.qname));
+        if (seen.has(an.qname)) this.fail(`duplicate attribute ${an.qname}`, aStart);
+        seen.add(an.qname);
+      }
       // explicit literals, not spreads: one object shape for every attribute keeps scanning fast
       raw.push({
         qname: an.qname,
@@ -376,13 +414,14 @@ class Scanner {
         nsDecls.push(a);
       }
     }
-    const expanded = new Set<string>();
+    let expanded: Set<string> | undefined;
     for (const a of raw) {
       if (a.qname === 'xmlns' || a.prefix === 'xmlns') continue;
       const nsUri = a.prefix === '' ? null : this.resolve(namespaces, a.prefix, a.start);
       // two prefixes bound to one namespace make `p:x` and `q:x` the same attribute
       if (nsUri !== null) {
         const key = `{${nsUri}}${a.local}`;
+        expanded ??= new Set();
         if (expanded.has(key)) this.fail(`attribute ${key} given twice`, a.start);
         expanded.add(key);
       }
@@ -418,10 +457,20 @@ class Scanner {
       if (b[this.i + 1] === SLASH) {
         const contentEnd = this.i;
         this.i += 2;
-        const endName = this.readName('end tag name');
-        if (endName !== name.qname) {
+        // the end tag must repeat the start tag's name byte for byte
+        let k = start + 1;
+        let j = this.i;
+        while (k < nameEnd && b[j] === b[k]) {
+          k++;
+          j++;
+        }
+        if (k === nameEnd && !isNameByte(b[j])) {
+          this.i = j;
+        } else {
+          const endName = this.readName('end tag name');
           this.fail(`mismatched tag: </${endName}> closes <${name.qname}>`, contentEnd);
         }
+        const endName = name.qname;
         this.skipSpace();
         if (b[this.i] !== GT) this.fail(`'>' expected in end tag </${endName}>`);
         this.i++;

@@ -9,9 +9,18 @@ import { XcapError } from '../errors';
 import type { ChangeFeed } from '../changes';
 import type { DocumentKey, DocumentStore } from '../store/types';
 import type { AppUsage, NodeResult, SelectorContext, ValidationContext } from '../types';
-import { attributeBody, deleteNode, getNode, putDocument, putNode } from '../engine';
+import {
+  attributeBody,
+  deleteNode,
+  getNode,
+  putDocument,
+  putNode,
+  scanDocument,
+  type XmlDocument,
+} from '../engine';
 import { checkPreconditions, quoteEtag } from './conditional';
 import { isTrusted, parseAssertedIdentities, sameIdentity } from './identity';
+import type { ScanCache } from './scan-cache';
 import { parseXcapUri, type XcapUri } from './xcap-uri';
 
 export const MIME_ELEMENT = 'application/xcap-el+xml';
@@ -25,6 +34,7 @@ export interface HandlerContext {
   usages: ReadonlyMap<string, AppUsage>;
   allUsages: readonly AppUsage[];
   store: DocumentStore;
+  scans: ScanCache;
   changes: ChangeFeed;
   maxBodyBytes: number;
 }
@@ -38,7 +48,10 @@ export interface XcapResponse {
   body: Buffer;
 }
 
-/** Per-document queue: an operation starts when the previous one on the same document has finished. */
+/**
+ * Per-document queue: a change starts when the previous one on the same document has been staged in the store
+ * (not committed: it builds on the staged version, and its answer waits for its own commit, which comes after).
+ */
 const queues = new Map<string, Promise<unknown>>();
 function serialised<T>(key: string, op: () => Promise<T>): Promise<T> {
   const prev = queues.get(key) ?? Promise.resolve();
@@ -52,6 +65,17 @@ function serialised<T>(key: string, op: () => Promise<T>): Promise<T> {
 }
 
 const mediaType = (h: string | undefined) => (h ?? '').split(';')[0]!.trim().toLowerCase();
+
+/** A change ready to answer once committed (boxed so that awaiting the queue does not await the commit). */
+interface Pending {
+  answer: Promise<XcapResponse>;
+}
+
+const noContent = (status: number, headers: [string, string][] = []): XcapResponse => ({
+  status,
+  headers,
+  body: Buffer.alloc(0),
+});
 
 /** The absolute XCAP root as clients see it (for no-parent ancestors and xcap-diff). */
 function xcapRoot(req: IncomingMessage, root: string, trusted: boolean): string {
@@ -117,7 +141,7 @@ export async function handleXcap(
     const doc = await usage.global.generate({ documents: ctx.store, xcapRoot: root, usages: ctx.allUsages });
     const out =
       uri.nodeSelector !== undefined
-        ? nodeResponse(getNode(doc, uri.nodeSelector, selCtx))
+        ? nodeResponse(getNode(scanDocument(doc), uri.nodeSelector, selCtx))
         : { type: usage.mimeType, body: doc };
     return {
       status: 200,
@@ -130,13 +154,39 @@ export async function handleXcap(
   }
 
   const key: DocumentKey = { auid: uri.auid, xui: uri.xui!, path: uri.documentPath };
+  const docId = `${key.auid}\n${key.xui}\n${key.path}`;
+  // a usage whose constraints read other users' documents changes one document at a time
+  const queue = usage.constraintsAcrossUsers ? key.auid : docId;
   const vctx: ValidationContext = {
     auid: uri.auid,
     xui: uri.xui!,
     documentPath: uri.documentPath,
     xcapRoot: root,
-    documents: ctx.store,
+    documents: { listUserDocuments: (auid) => ctx.store.listUserDocuments(auid, 'latest') },
   };
+  const scanned = (id: string, d: { bytes: Buffer; etag: string }): XmlDocument => {
+    let xml = ctx.scans.get(id, d.etag);
+    if (!xml) {
+      xml = scanDocument(d.bytes);
+      ctx.scans.set(id, d.etag, xml);
+    }
+    return xml;
+  };
+  /** The answer once the staged change is committed; the change is published on the change stream then. */
+  const afterCommit = (
+    w: { etag?: string; previousEtag?: string; committed: Promise<void> },
+    status: number,
+  ): Pending => ({
+    answer: w.committed.then(() => {
+      ctx.changes.publish({
+        xcapRoot: root,
+        documentSelector: uri.documentSelector,
+        ...(w.previousEtag !== undefined ? { previousEtag: w.previousEtag } : {}),
+        ...(w.etag !== undefined ? { newEtag: w.etag } : {}),
+      });
+      return noContent(status, w.etag !== undefined ? [['ETag', quoteEtag(w.etag)]] : []);
+    }),
+  });
   const userDir = `${root}/${uri.documentSelector.split('/').slice(0, 3).join('/')}`;
   const noParentAt = (e: unknown): never => {
     if (e instanceof XcapError && e.detail.condition === 'no-parent' && e.detail.ancestor === undefined) {
@@ -164,7 +214,7 @@ export async function handleXcap(
       if (!stored) throw new XcapError(404, `no document ${uri.documentPath} for ${uri.xui}`);
       const out =
         uri.nodeSelector !== undefined
-          ? nodeResponse(getNode(stored.bytes, uri.nodeSelector, selCtx))
+          ? nodeResponse(getNode(scanned(docId, stored), uri.nodeSelector, selCtx))
           : { type: usage.mimeType, body: stored.bytes };
       return {
         status: 200,
@@ -186,14 +236,14 @@ export async function handleXcap(
         throw new XcapError(415, `the body of this PUT must be ${want}`);
       }
       const body = await readBody();
-      return serialised(`${key.auid}\n${key.xui}\n${key.path}`, async () => {
-        const stored = await ctx.store.get(key);
+      const pending = await serialised(queue, async (): Promise<Pending> => {
+        const stored = await ctx.store.latest(key);
         const pre = checkPreconditions(req.headers, stored?.etag, false);
-        if (!pre.ok) return { status: 412, headers: [], body: Buffer.alloc(0) };
-        let doc: Buffer;
+        if (!pre.ok) return { answer: Promise.resolve(noContent(412)) };
+        let xml: XmlDocument;
         let created: boolean;
         if (kind === 'document') {
-          doc = putDocument(body);
+          xml = putDocument(body);
           created = stored === undefined;
         } else {
           if (!stored) {
@@ -202,52 +252,39 @@ export async function handleXcap(
             });
           }
           try {
-            ({ doc, created } = putNode(stored.bytes, uri.nodeSelector!, body, selCtx));
+            ({ xml, created } = putNode(scanned(docId, stored), uri.nodeSelector!, body, selCtx));
           } catch (e) {
             return noParentAt(e);
           }
         }
-        await usage.validate(doc, vctx);
-        const r = await ctx.store.put(key, doc);
-        ctx.changes.publish({
-          xcapRoot: root,
-          documentSelector: uri.documentSelector,
-          newEtag: r.etag,
-          ...(r.previousEtag !== undefined ? { previousEtag: r.previousEtag } : {}),
-        });
-        return { status: created ? 201 : 200, headers: [['ETag', quoteEtag(r.etag)]], body: Buffer.alloc(0) };
+        await usage.validate(xml, vctx);
+        const w = ctx.store.put(key, xml.bytes);
+        ctx.scans.set(docId, w.etag!, xml);
+        return afterCommit(w, created ? 201 : 200);
       });
+      return pending.answer;
     }
     case 'DELETE': {
       if (!usage.writable)
         throw new XcapError(405, `${usage.auid} documents are read-only`, { allow: ['GET'] });
       if (kind === 'namespaces')
         throw new XcapError(405, 'namespace bindings are read-only', { allow: ['GET'] });
-      return serialised(`${key.auid}\n${key.xui}\n${key.path}`, async () => {
-        const stored = await ctx.store.get(key);
+      const pending = await serialised(queue, async (): Promise<Pending> => {
+        const stored = await ctx.store.latest(key);
         const pre = checkPreconditions(req.headers, stored?.etag, false);
-        if (!pre.ok) return { status: 412, headers: [], body: Buffer.alloc(0) };
+        if (!pre.ok) return { answer: Promise.resolve(noContent(412)) };
         if (!stored) throw new XcapError(404, `no document ${uri.documentPath} for ${uri.xui}`);
         if (kind === 'document') {
-          await ctx.store.delete(key);
-          ctx.changes.publish({
-            xcapRoot: root,
-            documentSelector: uri.documentSelector,
-            previousEtag: stored.etag,
-          });
-          return { status: 200, headers: [], body: Buffer.alloc(0) };
+          ctx.scans.delete(docId);
+          return afterCommit(ctx.store.delete(key), 200);
         }
-        const doc = deleteNode(stored.bytes, uri.nodeSelector!, selCtx);
-        await usage.validate(doc, vctx);
-        const r = await ctx.store.put(key, doc);
-        ctx.changes.publish({
-          xcapRoot: root,
-          documentSelector: uri.documentSelector,
-          newEtag: r.etag,
-          previousEtag: stored.etag,
-        });
-        return { status: 200, headers: [['ETag', quoteEtag(r.etag)]], body: Buffer.alloc(0) };
+        const xml = deleteNode(scanned(docId, stored), uri.nodeSelector!, selCtx);
+        await usage.validate(xml, vctx);
+        const w = ctx.store.put(key, xml.bytes);
+        ctx.scans.set(docId, w.etag!, xml);
+        return afterCommit(w, 200);
       });
+      return pending.answer;
     }
     default:
       throw new XcapError(405, `method ${method} is not allowed`, { allow: ['GET', 'PUT', 'DELETE'] });

@@ -15,12 +15,32 @@ export interface StoredDocument {
   modified: Date;
 }
 
+/** A change accepted by the store: its ETag is known at once, the commit follows. */
+export interface StagedWrite {
+  /** the new ETag (a delete has none) */
+  etag?: string;
+  /** the ETag the document had, undefined when there was none */
+  previousEtag?: string;
+  /** resolves when the change is on disk; rejects if the commit failed (the change is then gone) */
+  committed: Promise<void>;
+}
+
+/**
+ * Reads see committed documents, except `latest`, which also sees staged ones: a writer serialised per
+ * document builds on the change before it without waiting for its commit, and nobody else sees a change before
+ * it is durable.
+ */
 export interface DocumentStore {
   get(key: DocumentKey): Promise<StoredDocument | undefined>;
-  /** writes the document with a new ETag in one transaction; resolves with it */
-  put(key: DocumentKey, bytes: Buffer): Promise<{ etag: string; created: boolean; previousEtag?: string }>;
-  /** resolves with the ETag the document had, undefined when there was none */
-  delete(key: DocumentKey): Promise<string | undefined>;
-  listUserDocuments(auid: string): Promise<{ xui: string; path: string; bytes: Buffer }[]>;
+  latest(key: DocumentKey): Promise<StoredDocument | undefined>;
+  /** stages the document with a new ETag */
+  put(key: DocumentKey, bytes: Buffer): StagedWrite;
+  /** stages the removal of the document */
+  delete(key: DocumentKey): StagedWrite;
+  listUserDocuments(
+    auid: string,
+    view?: 'committed' | 'latest',
+  ): Promise<{ xui: string; path: string; bytes: Buffer }[]>;
+  /** commits what is staged, then closes */
   close(): Promise<void>;
 }

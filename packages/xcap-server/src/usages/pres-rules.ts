@@ -3,10 +3,10 @@
  * (RFC 4745) <cr:ruleset>; the default namespace of node selectors is urn:ietf:params:xml:ns:pres-rules, so
  * ruleset/rule steps carry a common-policy prefix. rule/@id is unique.
  */
-import type { Document } from '@xmldom/xmldom';
+import type { XmlDocument } from '../engine';
 import type { UniquenessField } from '../errors';
 import type { SchemaImport } from './schema';
-import { selectElements, siblingDuplicates } from './dom';
+import { descendants, is, siblingDuplicates } from './tree';
 import { defineUsage, NS } from './usage';
 
 /** Schemas of a presence rules document: common-policy, pres-rules and the OMA common-policy extensions. */
@@ -17,8 +17,11 @@ export const POLICY_SCHEMAS: readonly SchemaImport[] = [
 ];
 
 /** Repeated rule/@id among the rules of each common-policy ruleset of the document. */
-export function ruleIdDuplicates(doc: Document, defaultNamespace: string): UniquenessField[] {
-  const rulesets = selectElements('//cp:ruleset', doc, { cp: NS.commonPolicy });
+export function ruleIdDuplicates(xml: XmlDocument, defaultNamespace: string): UniquenessField[] {
+  const rulesets = [
+    ...(is(xml.root, NS.commonPolicy, 'ruleset') ? [xml.root] : []),
+    ...descendants(xml.root, NS.commonPolicy, 'ruleset'),
+  ];
   return siblingDuplicates(
     rulesets,
     [{ namespace: NS.commonPolicy, localName: 'rule', attribute: 'id' }],

@@ -3,16 +3,18 @@
  * entry/@uri, entry-ref/@ref and external/@anchor are unique; entry-ref/@ref is a relative reference (to an
  * <entry>, against the XCAP root); external/@anchor an absolute HTTP URI (of a <list>).
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XmlDocument, XmlElement } from '../engine';
 import { XcapError, type UniquenessField } from '../errors';
 import {
+  attribute,
+  descendants,
   elementSelector,
+  is,
   isAbsoluteHttpUri,
-  selectElements,
   siblingDuplicates,
   uriScheme,
   type SiblingRule,
-} from './dom';
+} from './tree';
 import { defineUsage, NS } from './usage';
 
 const RL = NS.resourceLists;
@@ -25,16 +27,19 @@ export const LIST_RULES: readonly SiblingRule[] = [
 ];
 
 /** Sibling uniqueness among the children of the given containers and of every list inside them. */
-export function listDuplicates(containers: readonly Element[], defaultNamespace: string): UniquenessField[] {
-  const all = containers.flatMap((c) => [c, ...selectElements('.//rl:list', c, { rl: RL })]);
+export function listDuplicates(
+  containers: readonly XmlElement[],
+  defaultNamespace: string,
+): UniquenessField[] {
+  const all = containers.flatMap((c) => [c, ...descendants(c, RL, 'list')]);
   return siblingDuplicates(all, LIST_RULES, defaultNamespace);
 }
 
 /** The entry-ref and external constraints inside the given containers. */
-export function checkListReferences(containers: readonly Element[], defaultNamespace: string): void {
+export function checkListReferences(containers: readonly XmlElement[], defaultNamespace: string): void {
   for (const list of containers) {
-    for (const ref of selectElements('.//rl:entry-ref', list, { rl: RL })) {
-      const value = ref.getAttribute('ref') ?? '';
+    for (const ref of descendants(list, RL, 'entry-ref')) {
+      const value = attribute(ref, 'ref') ?? '';
       if (uriScheme(value) !== undefined || value.startsWith('/')) {
         throw XcapError.conflict(
           'constraint-failure',
@@ -42,8 +47,9 @@ export function checkListReferences(containers: readonly Element[], defaultNames
         );
       }
     }
-    for (const ext of selectElements('.//rl:external[@anchor]', list, { rl: RL })) {
-      const value = ext.getAttribute('anchor') ?? '';
+    for (const ext of descendants(list, RL, 'external')) {
+      const value = attribute(ext, 'anchor');
+      if (value === undefined) continue;
       if (!isAbsoluteHttpUri(value)) {
         throw XcapError.conflict(
           'constraint-failure',
@@ -54,8 +60,8 @@ export function checkListReferences(containers: readonly Element[], defaultNames
   }
 }
 
-function root(doc: Document): Element[] {
-  return selectElements('/rl:resource-lists', doc, { rl: RL });
+function root(xml: XmlDocument): XmlElement[] {
+  return is(xml.root, RL, 'resource-lists') ? [xml.root] : [];
 }
 
 export const resourceLists = defineUsage({

@@ -4,23 +4,39 @@
  * URI of a list; inline lists follow the resource-lists rules. The global `index` is the union of all users'
  * services.
  */
-import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { escapeAttribute, scanDocument, textContent, type XmlDocument, type XmlElement } from '../engine';
 import { XcapError, type UniquenessField } from '../errors';
 import type { DocumentReader } from '../types';
-import { childElements, elementSelector, isAbsoluteHttpUri, parseDocument, selectElements } from './dom';
+import { attribute, childElements, elementSelector, is, isAbsoluteHttpUri } from './tree';
 import { checkListReferences, listDuplicates } from './resource-lists';
 import { defineUsage, NS } from './usage';
 
 const RS = NS.rlsServices;
 const AUID = 'rls-services';
-const XPATH_NS = { rs: RS, rl: NS.resourceLists };
 
-function services(doc: Document): Element[] {
-  return selectElements('/rs:rls-services/rs:service', doc, XPATH_NS);
+function services(xml: XmlDocument): XmlElement[] {
+  return is(xml.root, RS, 'rls-services') ? childElements(xml.root, RS, 'service') : [];
 }
 
-function inlineLists(doc: Document): Element[] {
-  return selectElements('/rs:rls-services/rs:service/rs:list', doc, XPATH_NS);
+function inlineLists(xml: XmlDocument): XmlElement[] {
+  return services(xml).flatMap((s) => childElements(s, RS, 'list'));
+}
+
+/**
+ * An element's bytes as they are stored, made to stand alone: the namespace bindings it inherits are declared
+ * on it (an inherited absence of a default namespace as xmlns=""), so it means the same under any parent.
+ */
+function standalone(xml: XmlDocument, el: XmlElement): string {
+  const own = new Set(el.nsDecls.map((d) => (d.qname === 'xmlns' ? '' : d.local)));
+  let decls = '';
+  for (const [prefix, uri] of el.namespaces) {
+    if (own.has(prefix)) continue;
+    decls +=
+      prefix === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${prefix}="${escapeAttribute(uri)}"`;
+  }
+  if (!el.namespaces.has('') && !own.has('')) decls += ' xmlns=""';
+  const b = xml.bytes;
+  return b.toString('utf8', el.start, el.attrsEnd) + decls + b.toString('utf8', el.attrsEnd, el.end);
 }
 
 /** Comparison form of a service URI: scheme and host part are case-insensitive. */
@@ -50,12 +66,12 @@ function alternatives(uri: string, taken: ReadonlySet<string>): string[] {
 async function otherDocuments(
   reader: DocumentReader,
   except?: { xui: string; path: string },
-): Promise<{ xui: string; path: string; doc: Document }[]> {
-  const out: { xui: string; path: string; doc: Document }[] = [];
+): Promise<{ xui: string; path: string; xml: XmlDocument }[]> {
+  const out: { xui: string; path: string; xml: XmlDocument }[] = [];
   for (const d of await reader.listUserDocuments(AUID)) {
     if (except && d.xui === except.xui && d.path === except.path) continue;
     try {
-      out.push({ xui: d.xui, path: d.path, doc: parseDocument(d.bytes) });
+      out.push({ xui: d.xui, path: d.path, xml: scanDocument(d.bytes) });
     } catch {
       continue;
     }
@@ -69,31 +85,31 @@ export const rlsServices = defineUsage({
   mimeType: 'application/rls-services+xml',
   defaultDocument: 'index',
   writable: true,
+  constraintsAcrossUsers: true,
   schemas: [
     { namespace: RS, file: 'rls-services.xsd' },
     { namespace: NS.resourceLists, file: 'resource-lists.xsd' },
   ],
 
-  async uniqueness(doc, ctx) {
-    const own = services(doc);
-    const root = doc.documentElement ? [doc.documentElement] : [];
+  async uniqueness(xml, ctx) {
+    const own = services(xml);
     const fields: UniquenessField[] = [];
     const seen = new Set<string>();
     for (const s of own) {
-      const key = uriKey(s.getAttribute('uri') ?? '');
+      const key = uriKey(attribute(s, 'uri') ?? '');
       if (seen.has(key)) fields.push({ field: `${elementSelector(s, RS)}/@uri` });
       seen.add(key);
     }
-    fields.push(...listDuplicates(inlineLists(doc), RS));
-    if (fields.length > 0 || root.length === 0) return fields;
+    fields.push(...listDuplicates(inlineLists(xml), RS));
+    if (fields.length > 0 || own.length === 0) return fields;
 
     const taken = new Set<string>();
     for (const other of await otherDocuments(ctx.documents, { xui: ctx.xui, path: ctx.documentPath })) {
-      for (const s of services(other.doc)) taken.add(uriKey(s.getAttribute('uri') ?? ''));
+      for (const s of services(other.xml)) taken.add(uriKey(attribute(s, 'uri') ?? ''));
     }
     const all = new Set([...taken, ...seen]);
     for (const s of own) {
-      const uri = s.getAttribute('uri') ?? '';
+      const uri = attribute(s, 'uri') ?? '';
       if (taken.has(uriKey(uri))) {
         fields.push({ field: `${elementSelector(s, RS)}/@uri`, altValues: alternatives(uri, all) });
       }
@@ -101,10 +117,10 @@ export const rlsServices = defineUsage({
     return fields;
   },
 
-  constraints(doc) {
-    for (const s of services(doc)) {
+  constraints(xml) {
+    for (const s of services(xml)) {
       for (const rl of childElements(s, RS, 'resource-list')) {
-        const value = (rl.textContent ?? '').trim();
+        const value = textContent(xml, rl).trim();
         if (!isAbsoluteHttpUri(value)) {
           throw XcapError.conflict(
             'constraint-failure',
@@ -113,30 +129,26 @@ export const rlsServices = defineUsage({
         }
       }
     }
-    checkListReferences(inlineLists(doc), RS);
+    checkListReferences(inlineLists(xml), RS);
   },
 
   global: {
     /** The union of every user's services (a URI already listed is not repeated), ordered by user and path. */
     async generate({ documents }) {
-      const out = new DOMImplementation().createDocument(RS, 'rls-services', null);
-      const root = out.documentElement!;
-      root.appendChild(out.createTextNode('\n'));
       const listed = new Set<string>();
       const docs = (await otherDocuments(documents)).sort((a, b) =>
         a.xui === b.xui ? a.path.localeCompare(b.path) : a.xui.localeCompare(b.xui),
       );
-      for (const { doc } of docs) {
-        for (const s of services(doc)) {
-          const key = uriKey(s.getAttribute('uri') ?? '');
+      let out = `<?xml version="1.0" encoding="UTF-8"?>\n<rls-services xmlns="${RS}">\n`;
+      for (const { xml } of docs) {
+        for (const s of services(xml)) {
+          const key = uriKey(attribute(s, 'uri') ?? '');
           if (listed.has(key)) continue;
           listed.add(key);
-          root.appendChild(out.importNode(s, true));
-          root.appendChild(out.createTextNode('\n'));
+          out += standalone(xml, s) + '\n';
         }
       }
-      const xml = new XMLSerializer().serializeToString(out);
-      return Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}\n`, 'utf8');
+      return Buffer.from(`${out}</rls-services>\n`, 'utf8');
     },
   },
 });

@@ -4,8 +4,9 @@
  * lenientLocalNames. rule/@id is unique within a ruleset; NoReplyTimer (TS 24.604) is 5 to 180 seconds, refused
  * with a phrase the phone shows to the user.
  */
+import { textContent } from '../engine';
 import { XcapError } from '../errors';
-import { selectElements } from './dom';
+import { descendants } from './tree';
 import { ruleIdDuplicates } from './pres-rules';
 import { defineUsage, NS } from './usage';
 
@@ -24,9 +25,9 @@ export const simservs = defineUsage({
     { namespace: NS.omaCommonPolicy, file: 'oma-common-policy.xsd' },
   ],
   uniqueIds: (doc) => ruleIdDuplicates(doc, NS.simservs),
-  constraints(doc) {
-    for (const timer of selectElements('//ss:NoReplyTimer', doc, { ss: NS.simservs })) {
-      const text = (timer.textContent ?? '').trim();
+  constraints(xml) {
+    for (const timer of descendants(xml.root, NS.simservs, 'NoReplyTimer')) {
+      const text = textContent(xml, timer).trim();
       const seconds = Number(text);
       if (!Number.isInteger(seconds) || seconds < NO_REPLY_TIMER.min || seconds > NO_REPLY_TIMER.max) {
         throw XcapError.conflict(

@@ -1,8 +1,8 @@
 /** Declaring an application usage: its identity, its schemas and its checks; validate() runs them in order. */
-import type { Document } from '@xmldom/xmldom';
+import type { XmlDocument } from '../engine';
 import type { UniquenessField } from '../errors';
 import type { AppUsage, ValidationContext } from '../types';
-import { parseDocument, throwIfDuplicates } from './dom';
+import { throwIfDuplicates } from './tree';
 import { SchemaValidator, type SchemaImport } from './schema';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -14,11 +14,11 @@ export interface UsageSpec extends Omit<AppUsage, 'validate'> {
    * Uniqueness checked before the XSD: for attributes the schema types as xs:ID, whose repeats libxml2 reports
    * only as an invalid xs:ID value; RFC 4825 wants a uniqueness-failure naming the field.
    */
-  uniqueIds?: (doc: Document, ctx: ValidationContext) => UniquenessField[];
+  uniqueIds?: (xml: XmlDocument, ctx: ValidationContext) => UniquenessField[];
   /** the usage's uniqueness constraints (after the XSD) */
-  uniqueness?: (doc: Document, ctx: ValidationContext) => MaybePromise<UniquenessField[]>;
+  uniqueness?: (xml: XmlDocument, ctx: ValidationContext) => MaybePromise<UniquenessField[]>;
   /** other constraints: throw XcapError.conflict('constraint-failure', phrase) */
-  constraints?: (doc: Document, ctx: ValidationContext) => MaybePromise<void>;
+  constraints?: (xml: XmlDocument, ctx: ValidationContext) => MaybePromise<void>;
 }
 
 /** An application usage as this package defines it: also lists the namespaces its schemas cover. */
@@ -38,12 +38,11 @@ export function defineUsage(spec: UsageSpec): SchemaUsage {
     ...usage,
     schemaNamespaces: schemas.map((s) => s.namespace),
     schema,
-    async validate(bytes: Buffer, ctx: ValidationContext): Promise<void> {
-      const doc = parseDocument(bytes);
-      if (uniqueIds) throwIfDuplicates(uniqueIds(doc, ctx));
-      await schema.validate(bytes);
-      if (uniqueness) throwIfDuplicates(await uniqueness(doc, ctx));
-      if (constraints) await constraints(doc, ctx);
+    async validate(xml: XmlDocument, ctx: ValidationContext): Promise<void> {
+      if (uniqueIds) throwIfDuplicates(uniqueIds(xml, ctx));
+      await schema.validate(xml.bytes);
+      if (uniqueness) throwIfDuplicates(await uniqueness(xml, ctx));
+      if (constraints) await constraints(xml, ctx);
     },
   };
 }
