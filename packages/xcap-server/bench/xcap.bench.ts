@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +19,13 @@ const DOC = (n: number) =>
     (_, i) => `    <entry uri="sip:u${i}@home1.net"><display-name>User ${i}</display-name></entry>\n`,
   ).join('') +
   '  </list>\n</resource-lists>\n';
+
+/** CPU seconds (user + system, all threads) the process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'xcap-bench-'));
@@ -86,6 +93,7 @@ async function main() {
     let n = 0;
     const end = performance.now() + SECONDS * 1000;
     const t0 = performance.now();
+    const cpu0 = cpuSeconds(proc.pid!);
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async (_, w) => {
         while (performance.now() < end) {
@@ -95,7 +103,14 @@ async function main() {
         }
       }),
     );
-    return { name, per_s: Math.round(n / ((performance.now() - t0) / 1000)) };
+    const cpu = cpuSeconds(proc.pid!) - cpu0;
+    return {
+      name,
+      per_s: Math.round(n / ((performance.now() - t0) / 1000)),
+      // what one request cost the server, and how busy its core was
+      cpu_us_per_request: Math.round((cpu / n) * 1e6),
+      core_busy: Math.round((cpu / SECONDS) * 100) / 100,
+    };
   };
   const results = [
     await measure(
@@ -132,7 +147,12 @@ async function main() {
   await new Promise((r) => proc.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const ran = results.filter((r) => r !== undefined);
-  for (const r of ran) process.stdout.write(`${r.name.padEnd(62)} ${r.per_s.toLocaleString('en-US')}/s\n`);
+  for (const r of ran) {
+    process.stdout.write(
+      `${r.name.padEnd(62)} ${r.per_s.toLocaleString('en-US').padStart(7)}/s  ` +
+        `${r.cpu_us_per_request} µs CPU each, core ${Math.round(r.core_busy * 100)}% busy\n`,
+    );
+  }
   process.stdout.write(
     JSON.stringify({ benchmark: 'xcap-server', seconds: SECONDS, in_flight: IN_FLIGHT, results: ran }) + '\n',
   );

@@ -2,8 +2,9 @@
  * GET, PUT and DELETE of documents, elements, attributes and namespace bindings (RFC 4825 section 8), as pure
  * functions over scanned documents. Changes are byte splices at scanner offsets: nothing outside the changed node
  * is re-serialised, and every change is checked by re-scanning the result and selecting again (the RFC's
- * GET-after-PUT and DELETE conditions). That scan of the result is returned with it, so that validation and the
- * next change of the same document need not scan it again.
+ * GET-after-PUT and DELETE conditions). The result's scan is made from the old one where one element was
+ * replaced, inserted or removed (xml-splice.ts), and scanned afresh otherwise; it is returned with the result,
+ * so that validation and the next change of the same document need not scan it again.
  */
 import { XcapError } from '../errors';
 import type { NodeResult, SelectorContext } from '../types';
@@ -12,6 +13,7 @@ import { applyStep, findAttribute, matchingDepth, nameMatches, selectElement } f
 import { parseSelector, selectorText, type NodeSelector, type Step, type Terminal } from './selector';
 import { XML_NS, escapeAttribute } from './xml-names';
 import { scanDocument, scanFragment, type XmlDocument, type XmlElement } from './xml-scan';
+import { spliceElement } from './xml-splice';
 
 export interface PutResult {
   /** the changed document, scanned */
@@ -91,7 +93,10 @@ function cannotInsert(phrase: string): XcapError {
   return XcapError.conflict('cannot-insert', phrase);
 }
 
-/** Where a new element goes among the parent's children (RFC 4825 8.2.3). */
+/**
+ * Where a new element goes among the parent's children (RFC 4825 8.2.3): the document with it, and the offset
+ * it went to (undefined when the parent's start tag changed too, as `<x/>` does).
+ */
 function insertElement(
   doc: Buffer,
   parent: XmlElement,
@@ -99,7 +104,7 @@ function insertElement(
   body: XmlElement,
   bytes: Buffer,
   ctx: SelectorContext,
-): Buffer {
+): { doc: Buffer; at?: number } {
   // `*[@a="v"]` names no element: the body's name decides which siblings it joins
   const siblings =
     step.name.any && step.position === undefined
@@ -116,12 +121,12 @@ function insertElement(
   } else {
     at = siblings[siblings.length - 1]?.end;
   }
-  if (at !== undefined) return splice(doc, at, at, bytes);
   // no such sibling: the last child, right before the end tag
-  if (!parent.selfClosing) return splice(doc, parent.contentEnd, parent.contentEnd, bytes);
+  if (at === undefined && !parent.selfClosing) at = parent.contentEnd;
+  if (at !== undefined) return { doc: splice(doc, at, at, bytes), at };
   // `<x/>` becomes `<x>new</x>` (the '/>' are the start tag's last two bytes)
   const tail = Buffer.concat([Buffer.from('>'), bytes, Buffer.from(`</${parent.qname}>`)]);
-  return splice(doc, parent.startTagEnd - 2, parent.startTagEnd, tail);
+  return { doc: splice(doc, parent.startTagEnd - 2, parent.startTagEnd, tail) };
 }
 
 function putElement(xml: XmlDocument, sel: NodeSelector, body: Buffer, ctx: SelectorContext): PutResult {
@@ -136,13 +141,21 @@ function putElement(xml: XmlDocument, sel: NodeSelector, body: Buffer, ctx: Sele
   const bytes = body.subarray(frag.element.start, frag.element.end);
 
   const target = applyStep(parent ? parent.children : [xml.root], last, ctx);
-  let doc: Buffer;
-  if (target) doc = splice(xml.bytes, target.start, target.end, bytes);
-  else if (!parent)
+  let after: XmlDocument;
+  if (target) {
+    const doc = splice(xml.bytes, target.start, target.end, bytes);
+    const span = { from: target.start, to: target.end, removed: target };
+    after = spliceElement(xml, { bytes: doc, parent, inserted: frag.element, ...span });
+  } else if (!parent) {
     throw cannotInsert('a document has one document element, and it does not match the selector');
-  else doc = insertElement(xml.bytes, parent, last, frag.element, bytes, ctx);
-
-  const after = scanDocument(doc);
+  } else {
+    const { doc, at } = insertElement(xml.bytes, parent, last, frag.element, bytes, ctx);
+    after =
+      at === undefined
+        ? scanDocument(doc)
+        : spliceElement(xml, { bytes: doc, from: at, to: at, parent, inserted: frag.element });
+  }
+  const doc = after.bytes;
   const got = selectElement(after, steps, ctx);
   if (!got || !doc.subarray(got.start, got.end).equals(bytes)) {
     throw cannotInsert('the element would not be selected by the request URI afterwards');
@@ -237,7 +250,9 @@ export function deleteNode(xml: XmlDocument, selector: string, ctx: SelectorCont
     }
     out = splice(xml.bytes, el.start, el.end, '');
   }
-  const after = scanDocument(out);
+  const after = t
+    ? scanDocument(out)
+    : spliceElement(xml, { bytes: out, from: el.start, to: el.end, parent: el.parent, removed: el });
   if (select(after, sel, ctx)) {
     throw XcapError.conflict('cannot-delete', 'the request URI would still select a node after the delete');
   }
