@@ -50,6 +50,25 @@ export async function start(o: XcapOptions): Promise<XcapService> {
     registers: [registry],
   });
   changes.on('change', (_xml, c) => ops.inc({ auid: c.documentSelector.split('/')[0] ?? '' }));
+  // the store counts its commits itself; these read the counts when scraped
+  for (const [name, help, field] of [
+    ['xcap_store_transactions_total', 'SQLite transactions committed (one fsync each)', 'transactions'],
+    [
+      'xcap_store_changes_total',
+      'document changes committed (changes per transaction: the group size)',
+      'changes',
+    ],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(store.commits[field]);
+      },
+    });
+  }
   const http = await startXcapHttp({
     host: o.xcap.listen.host,
     port: o.xcap.listen.port,

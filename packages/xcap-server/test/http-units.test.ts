@@ -1,6 +1,8 @@
+import { scanDocument } from '../src/engine';
 import { XcapError } from '../src/errors';
 import { checkPreconditions } from '../src/http/conditional';
 import { isTrusted, parseAssertedIdentities, sameIdentity } from '../src/http/identity';
+import { ScanCache } from '../src/http/scan-cache';
 import { parseBindings, parseXcapUri } from '../src/http/xcap-uri';
 
 describe('XCAP URI (RFC 4825 6)', () => {
@@ -111,5 +113,34 @@ describe('asserted identity and XUI equivalence', () => {
     expect(isTrusted('::ffff:127.0.0.1', ['127.0.0.1'])).toBe(true);
     expect(isTrusted('127.0.0.2', ['127.0.0.1'])).toBe(false);
     expect(isTrusted(undefined, ['127.0.0.1'])).toBe(false);
+  });
+});
+
+describe('scan cache', () => {
+  const scan = (n: number) => scanDocument(Buffer.from(`<a>${'x'.repeat(n)}</a>`));
+
+  test('a hit needs the same document and ETag', () => {
+    const c = new ScanCache(1000);
+    const xml = scan(10);
+    c.set('d', 'e1', xml);
+    expect(c.get('d', 'e1')).toBe(xml);
+    expect(c.get('d', 'e2')).toBeUndefined();
+    expect(c.get('other', 'e1')).toBeUndefined();
+    c.delete('d');
+    expect(c.get('d', 'e1')).toBeUndefined();
+  });
+
+  test('bounded by the documents’ size, least recently used out first; too large is not kept', () => {
+    const c = new ScanCache(100);
+    c.set('a', '1', scan(33)); // 40 bytes each
+    c.set('b', '1', scan(33));
+    expect(c.get('a', '1')).toBeDefined(); // a is now the most recently used
+    c.set('c', '1', scan(33)); // 120 > 100: b goes
+    expect(c.get('b', '1')).toBeUndefined();
+    expect(c.get('a', '1')).toBeDefined();
+    expect(c.get('c', '1')).toBeDefined();
+    c.set('big', '1', scan(200));
+    expect(c.get('big', '1')).toBeUndefined();
+    expect(c.get('a', '1')).toBeDefined();
   });
 });

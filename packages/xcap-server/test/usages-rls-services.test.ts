@@ -215,4 +215,29 @@ describe('rls-services application usage', () => {
     });
     await expect(rlsServices.schema.validate(index)).resolves.toBeUndefined();
   });
+
+  it('a service from a document with prefixes keeps its meaning in the global index', async () => {
+    const prefixed =
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      '<rs:rls-services xmlns:rs="urn:ietf:params:xml:ns:rls-services" xmlns:rl="urn:ietf:params:xml:ns:resource-lists">\n' +
+      '  <rs:service uri="sip:prefixed@example.com"><rs:list><rl:entry uri="sip:a@example.com"/></rs:list>' +
+      '<rs:packages><rs:package>presence</rs:package></rs:packages></rs:service>\n' +
+      '</rs:rls-services>\n';
+    const index = await rlsServices.global!.generate({
+      documents: reader([{ xui: 'sip:p@example.com', path: 'index', bytes: Buffer.from(prefixed) }]),
+      xcapRoot: 'http://x',
+      usages: USAGES,
+    });
+    const text = index.toString('utf8');
+    // the stored bytes of the service, with the bindings it inherited declared on it (and no default namespace)
+    expect(text).toContain(
+      '<rs:service uri="sip:prefixed@example.com" xmlns:rs="urn:ietf:params:xml:ns:rls-services" xmlns:rl="urn:ietf:params:xml:ns:resource-lists" xmlns="">',
+    );
+    const service = scanDocument(index).root.children[0]!;
+    expect([service.nsUri, service.children[0]!.children[0]!.nsUri]).toEqual([
+      'urn:ietf:params:xml:ns:rls-services',
+      'urn:ietf:params:xml:ns:resource-lists',
+    ]);
+    await expect(rlsServices.schema.validate(index)).resolves.toBeUndefined();
+  });
 });

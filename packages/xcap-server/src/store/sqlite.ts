@@ -92,6 +92,8 @@ export class SqliteDocumentStore implements DocumentStore {
   /** the transaction on its way to the writer */
   private inFlight: Staged[] | undefined;
   private closed: Promise<void> | undefined;
+  /** transactions committed and the changes they held (their ratio is the group size) */
+  readonly commits = { transactions: 0, changes: 0 };
   private drained: (() => void) | undefined;
 
   constructor(path: string) {
@@ -177,6 +179,8 @@ export class SqliteDocumentStore implements DocumentStore {
     this.writer.write(rows).then(
       () => {
         this.inFlight = undefined;
+        this.commits.transactions++;
+        this.commits.changes += batch.length;
         for (const c of batch) {
           const key = id(c.key);
           if (c.bytes === undefined) this.cache.delete(key);

@@ -41,6 +41,8 @@ export interface DocumentStore {
     auid: string,
     view?: 'committed' | 'latest',
   ): Promise<{ xui: string; path: string; bytes: Buffer }[]>;
+  /** transactions committed so far, and the changes they held */
+  readonly commits: { readonly transactions: number; readonly changes: number };
   /** commits what is staged, then closes */
   close(): Promise<void>;
 }
