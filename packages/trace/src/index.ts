@@ -6,3 +6,4 @@ export * from './ipv4-address';
 export * from './ip-framing';
 export * from './pcapng-blocks';
 export * from './pcapng';
+export * from './http-bytes';

@@ -11,7 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Tracer } from '@ut-testbed/trace';
+import { httpRequestBytes, httpResponseBytes, type Tracer } from '@ut-testbed/trace';
 import { XcapError, xcapErrorBody } from '../errors';
 import { sseEvent, type ChangeFeed } from '../changes';
 import { handleXcap, MIME_ERROR, type HandlerContext, type XcapResponse } from './handler';
@@ -28,13 +28,6 @@ export interface XcapHttpServer {
   address: AddressInfo;
   /** stops accepting, lets in-flight requests finish, ends change streams */
   close(): Promise<void>;
-}
-
-function requestBytes(req: IncomingMessage, body: Buffer): Buffer {
-  let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
-  for (let i = 0; i < req.rawHeaders.length; i += 2)
-    head += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-  return Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), body]);
 }
 
 function errorResponse(e: unknown): XcapResponse {
@@ -114,21 +107,16 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
         transport: 'tcp',
         from: client,
         to: server,
-        bytes: requestBytes(req, reqBody),
+        bytes: httpRequestBytes(req, reqBody),
         summary: `${req.method} ${req.url}`,
       });
-      let head = `HTTP/1.1 ${r.status} ${reason}\r\n`;
-      for (const [k, v] of headers) head += `${k}: ${v}\r\n`;
       o.tracer.emit({
         iface: 'AS',
         proto: 'http',
         transport: 'tcp',
         from: server,
         to: client,
-        bytes: Buffer.concat([
-          Buffer.from(head + '\r\n', 'latin1'),
-          req.method === 'HEAD' ? Buffer.alloc(0) : r.body,
-        ]),
+        bytes: httpResponseBytes(r.status, reason, headers, req.method === 'HEAD' ? undefined : r.body),
         summary: `${r.status} ${reason}`,
       });
     }
