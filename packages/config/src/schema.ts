@@ -298,8 +298,10 @@ const tlsSchema = section('a mapping { cert, key, sessionCache }', {
   .prefault({});
 
 const PATH_PREFIX = 'a path prefix starting with "/", such as /services';
-export const routeSchema = section('a route mapping { pathPrefix, upstream }', {
+export const routeSchema = section('a route mapping { pathPrefix, upstream, host }', {
   pathPrefix: z.string(expecting(PATH_PREFIX)).regex(/^\/[^\s?#]*$/, expecting(PATH_PREFIX)),
+  /** only requests to this host (Host header, without port) take the route; any host when absent */
+  host: hostSchema.optional(),
   upstream: urlSchema(
     'an http:// or https:// origin such as http://127.0.0.1:8081 (no path: the request path is kept)',
     ['http:', 'https:'],
@@ -323,9 +325,12 @@ export const apSchema = section('a mapping (the ap section)', {
     .array(routeSchema, expecting(ROUTES))
     .min(1, expecting(ROUTES))
     .superRefine(
-      noDuplicates<{ pathPrefix: unknown }>(
+      noDuplicates<{ pathPrefix: unknown; host?: unknown }>(
         'path prefix',
-        (r) => (typeof r.pathPrefix === 'string' ? r.pathPrefix : undefined),
+        (r) =>
+          typeof r.pathPrefix === 'string'
+            ? `${typeof r.host === 'string' ? r.host.toLowerCase() + ' ' : ''}${r.pathPrefix}`
+            : undefined,
         'pathPrefix',
       ),
       onList,
