@@ -1,0 +1,195 @@
+/**
+ * The Authentication Proxy service: the HTTPS listener with its TLS session cache, the Diameter client to
+ * the HSS, the nonce store, the routes to the application servers and the optional admin listener.
+ * `start()` is what `ap start`, the testbed and the tests call.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApConfig } from '@ut-testbed/config';
+import {
+  MemorySessionStore,
+  RedisSessionStore,
+  TlsSessionCache,
+  type SessionStore,
+} from '@ut-testbed/tls-session-cache';
+import { createNoopTracer, type Tracer } from '@ut-testbed/trace';
+import pino, { type Logger } from 'pino';
+import { Authenticator, type HssPort } from './auth/authenticator';
+import { MemoryNonceStore, RedisNonceStore, type NonceStore } from './auth/nonce-store';
+import { HssClient } from './hss/hss-client';
+import { startApHttp } from './http/server';
+import { createMetrics } from './metrics';
+import { upstream } from './proxy/forward';
+import { generateCertificate } from './tls/certificate';
+
+export interface ApOptions {
+  ap: ApConfig;
+  /** the home realm: Digest realm, Origin-Realm and Destination-Realm */
+  realm: string;
+  tracer?: Tracer;
+  logger?: Logger;
+  /** ms since the epoch (nonce expiry) */
+  now?: () => number;
+  nonceLifetimeMs?: number;
+  maxFailures?: number;
+  idleTimeoutMs?: number;
+  upstreamTimeoutMs?: number;
+  /** ms to wait for the HSS (default 3000) */
+  hssTimeoutMs?: number;
+}
+
+export interface ApService {
+  endpoints: { https: string; admin?: string };
+  /** the certificate the AP presents (PEM), e.g. for a client's trust store */
+  certificate: string;
+  sessionCache: TlsSessionCache;
+  close(): Promise<void>;
+}
+
+const hostPort = (a: AddressInfo) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+
+function certificate(o: ApConfig): { cert: string; key: string } {
+  if (o.tls.cert && o.tls.key) {
+    const read = (path: string, key: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (e) {
+        throw new Error(`ap.tls.${key}: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+      }
+    };
+    return { cert: read(o.tls.cert, 'cert'), key: read(o.tls.key, 'key') };
+  }
+  // TS 33.222: the certificate must name the AP's host as the UE addresses it
+  return generateCertificate({
+    commonName: 'xcap.home1.net',
+    dnsNames: ['xcap.home1.net', 'localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+  });
+}
+
+export async function start(o: ApOptions): Promise<ApService> {
+  const logger =
+    o.logger ?? pino({ name: 'ap', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const tracer = o.tracer ?? createNoopTracer();
+  const { cert, key } = certificate(o.ap);
+  const cacheConfig = o.ap.tls.sessionCache;
+  const sessions: SessionStore =
+    cacheConfig.store === 'redis'
+      ? new RedisSessionStore({ url: cacheConfig.redisUrl! })
+      : new MemorySessionStore();
+  const nonces: NonceStore =
+    cacheConfig.store === 'redis'
+      ? new RedisNonceStore({ url: cacheConfig.redisUrl! })
+      : new MemoryNonceStore(o.now);
+  const cache = new TlsSessionCache({ store: sessions });
+  const metrics = createMetrics(() => {
+    const c = cache.counters();
+    return { full: c.fullHandshakes, resumed: c.resumedHandshakes };
+  });
+  const hss = new HssClient({
+    host: o.ap.hss.host,
+    port: o.ap.hss.port,
+    originHost: o.ap.originHost,
+    realm: o.realm,
+    serverName: `sip:${o.ap.originHost}`,
+    tracer,
+    logger,
+    ...(o.hssTimeoutMs !== undefined ? { requestTimeout: o.hssTimeoutMs } : {}),
+  });
+  hss.start();
+  const timed = <T>(command: string, p: Promise<T>, outcome: (v: T) => string): Promise<T> => {
+    const t0 = process.hrtime.bigint();
+    const done = (label: string) =>
+      metrics.mar.observe({ command, outcome: label }, Number(process.hrtime.bigint() - t0) / 1e9);
+    return p.then(
+      (v) => {
+        done(outcome(v));
+        return v;
+      },
+      (e: unknown) => {
+        done('unavailable');
+        throw e;
+      },
+    );
+  };
+  const port: HssPort = {
+    mar: (i) => timed('MAR', hss.mar(i), (r) => (r.kind === 'vector' ? 'vector' : r.reason)),
+    impiOf: (impu) => timed('UDR', hss.impiOf(impu), (r) => (r ? 'found' : 'unknown')),
+  };
+  const authenticator = new Authenticator({
+    hss: port,
+    nonces,
+    realm: o.realm,
+    algorithm: o.ap.auth.algorithm,
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.nonceLifetimeMs !== undefined ? { nonceLifetimeMs: o.nonceLifetimeMs } : {}),
+    ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}),
+  });
+  const routes = o.ap.routes.map((r) => ({ ...r, to: upstream(r.upstream) }));
+  const stopAll = async () => {
+    await cache.close();
+    await hss.close().catch(() => undefined);
+    await Promise.all([sessions.close(), nonces.close()]);
+    for (const r of routes) r.to.agent.destroy();
+  };
+  const https = await startApHttp({
+    host: o.ap.listen.host,
+    port: o.ap.listen.port,
+    tls: { cert, key, ...(await cache.serverOptions()) },
+    attach: (server) => cache.attach(server),
+    authenticator,
+    routes,
+    tracer,
+    metrics,
+    logger,
+    ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+    ...(o.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: o.upstreamTimeoutMs } : {}),
+  }).catch(async (e: NodeJS.ErrnoException) => {
+    await stopAll();
+    const where = `${o.ap.listen.host}:${o.ap.listen.port}`;
+    throw new Error(
+      e.code === 'EADDRINUSE'
+        ? `ap.listen: ${where} is in use`
+        : `ap.listen: cannot listen on ${where}: ${e.message}`,
+      { cause: e },
+    );
+  });
+  let admin: Server | undefined;
+  if (o.ap.admin) {
+    const a = o.ap.admin;
+    admin = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/health') {
+        const body = JSON.stringify({ ok: true, hss: hss.connected ? 'connected' : 'not connected' }) + '\n';
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      } else if (req.method === 'GET' && req.url === '/metrics') {
+        void metrics.registry
+          .metrics()
+          .then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      admin!.once('error', reject);
+      admin!.listen(a.port, a.host, () => resolve());
+    }).catch(async (e: Error) => {
+      await https.close();
+      await stopAll();
+      throw new Error(`ap.admin: cannot listen on ${a.host}:${a.port}: ${e.message}`, { cause: e });
+    });
+  }
+  return {
+    endpoints: {
+      https: hostPort(https.address),
+      ...(admin ? { admin: hostPort(admin.address() as AddressInfo) } : {}),
+    },
+    certificate: cert,
+    sessionCache: cache,
+    async close() {
+      await new Promise<void>((r) => (admin ? admin.close(() => r()) : r()));
+      await https.close();
+      await stopAll();
+    },
+  };
+}
