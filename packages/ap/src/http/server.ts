@@ -130,13 +130,30 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
     else socket.destroy(err);
   });
 
-  const respond = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    reqBody: Buffer,
-    a: Answer,
-    started: bigint,
-  ) => {
+  const ends = (req: IncomingMessage) => {
+    const s = req.socket;
+    return {
+      ue: { name: 'ue', host: s.remoteAddress ?? '', port: s.remotePort ?? 0 },
+      ap: { name: 'ap', host: s.localAddress ?? '', port: s.localPort ?? 0 },
+    };
+  };
+
+  /** The request as it arrived, recorded before anything is done about it (the ladder keeps its order). */
+  const traceRequest = (req: IncomingMessage, body: Buffer) => {
+    if (!o.tracer.enabled) return;
+    const { ue, ap } = ends(req);
+    o.tracer.emit({
+      iface: 'Ut',
+      proto: 'http',
+      transport: 'tls',
+      from: ue,
+      to: ap,
+      bytes: httpRequestBytes(req, body),
+      summary: `${req.method} ${req.url}`,
+    });
+  };
+
+  const respond = (req: IncomingMessage, res: ServerResponse, a: Answer, started: bigint) => {
     const headers: [string, string][] = [
       ...a.headers,
       ['Content-Length', String(a.body.length)],
@@ -149,18 +166,7 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
     o.metrics.requests.inc({ status: String(a.status) });
     o.metrics.requestSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (!o.tracer.enabled) return;
-    const s = req.socket;
-    const ue = { name: 'ue', host: s.remoteAddress ?? '', port: s.remotePort ?? 0 };
-    const ap = { name: 'ap', host: s.localAddress ?? '', port: s.localPort ?? 0 };
-    o.tracer.emit({
-      iface: 'Ut',
-      proto: 'http',
-      transport: 'tls',
-      from: ue,
-      to: ap,
-      bytes: httpRequestBytes(req, reqBody),
-      summary: `${req.method} ${req.url}`,
-    });
+    const { ue, ap } = ends(req);
     o.tracer.emit({
       iface: 'Ut',
       proto: 'http',
@@ -219,9 +225,11 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
           ? text(413, `the body is larger than ${maxBody} bytes`)
           : text(400, 'the body could not be read');
       res.on('finish', () => socket.end());
-      respond(req, res, Buffer.concat(chunks), a, started);
+      traceRequest(req, Buffer.concat(chunks));
+      respond(req, res, a, started);
       return;
     }
+    traceRequest(req, body);
     let answer: Answer;
     try {
       const d = await decide(req, body, st);
@@ -231,7 +239,7 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
       o.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'request failed');
       answer = text(500, 'internal error');
     }
-    respond(req, res, body, answer, started);
+    respond(req, res, answer, started);
   };
 
   const act = async (
