@@ -4,9 +4,8 @@
  * `start()` is what `ap start`, the testbed and the tests call.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ApConfig } from '@ut-testbed/config';
+import { hostPort, startAdmin, type AdminServer } from '@ut-testbed/service-kit';
 import {
   MemorySessionStore,
   RedisSessionStore,
@@ -46,8 +45,6 @@ export interface ApService {
   sessionCache: TlsSessionCache;
   close(): Promise<void>;
 }
-
-const hostPort = (a: AddressInfo) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
 
 function certificate(o: ApConfig): { cert: string; key: string } {
   if (o.tls.cert && o.tls.key) {
@@ -145,49 +142,33 @@ export async function start(o: ApOptions): Promise<ApService> {
     logger,
     ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
     ...(o.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: o.upstreamTimeoutMs } : {}),
-  }).catch(async (e: NodeJS.ErrnoException) => {
+  }).catch(async (e: Error) => {
     await stopAll();
-    const where = `${o.ap.listen.host}:${o.ap.listen.port}`;
-    throw new Error(
-      e.code === 'EADDRINUSE'
-        ? `ap.listen: ${where} is in use`
-        : `ap.listen: cannot listen on ${where}: ${e.message}`,
-      { cause: e },
-    );
+    throw e;
   });
-  let admin: Server | undefined;
+  let admin: AdminServer | undefined;
   if (o.ap.admin) {
-    const a = o.ap.admin;
-    admin = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/health') {
-        const body = JSON.stringify({ ok: true, hss: hss.connected ? 'connected' : 'not connected' }) + '\n';
-        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-      } else if (req.method === 'GET' && req.url === '/metrics') {
-        void metrics.registry
-          .metrics()
-          .then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve, reject) => {
-      admin!.once('error', reject);
-      admin!.listen(a.port, a.host, () => resolve());
+    admin = await startAdmin({
+      host: o.ap.admin.host,
+      port: o.ap.admin.port,
+      configKey: 'ap.admin',
+      metrics: metrics.registry,
+      health: () => ({ status: 'ok', hss: hss.connected ? 'connected' : 'not connected' }),
     }).catch(async (e: Error) => {
       await https.close();
       await stopAll();
-      throw new Error(`ap.admin: cannot listen on ${a.host}:${a.port}: ${e.message}`, { cause: e });
+      throw e;
     });
   }
   return {
     endpoints: {
       https: hostPort(https.address),
-      ...(admin ? { admin: hostPort(admin.address() as AddressInfo) } : {}),
+      ...(admin ? { admin: hostPort(admin.address) } : {}),
     },
     certificate: cert,
     sessionCache: cache,
     async close() {
-      await new Promise<void>((r) => (admin ? admin.close(() => r()) : r()));
+      await admin?.close();
       await https.close();
       await stopAll();
     },

@@ -8,9 +8,9 @@
  *   GET    /metrics, GET /health
  * Bodies are JSON of at most 64 KiB with the keys of an `hss.subscribers` entry (without impi).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { subscriberSchema } from '@ut-testbed/config';
+import { startAdmin as startAdminListener, type AdminServer } from '@ut-testbed/service-kit';
 import type { SubscriberStore } from './store/types';
 import { fromConfig, view } from './subscriber';
 import type { HssMetrics } from './metrics';
@@ -75,10 +75,7 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-export interface AdminServer {
-  address: AddressInfo;
-  close(): Promise<void>;
-}
+export type { AdminServer };
 
 export async function startAdmin(o: {
   host: string;
@@ -152,28 +149,19 @@ export async function startAdmin(o: {
         throw new HttpError(405, 'use GET, PUT or DELETE');
     }
   };
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (res.headersSent) return;
-      if (e instanceof HttpError) send(res, e.status, { error: e.message });
-      else send(res, 500, { error: 'internal error' });
-    });
+  // /health and /metrics (GET) are the kit's; everything else, errors included, is answered here
+  return startAdminListener({
+    host: o.host,
+    port: o.port,
+    configKey: 'hss.admin',
+    metrics: o.metrics.registry,
+    handle: async (req, res) => {
+      await handle(req, res).catch((e: unknown) => {
+        if (res.headersSent) return;
+        if (e instanceof HttpError) send(res, e.status, { error: e.message });
+        else send(res, 500, { error: 'internal error' });
+      });
+      return true;
+    },
   });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

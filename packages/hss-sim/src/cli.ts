@@ -3,56 +3,44 @@
  * line; `subscriber add|list|show|remove` work on the same database. JSON on stdout, logs on stderr;
  * exit 0 success, 1 failure, 2 bad usage (a bad config file included).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { AUTH_SCHEMES, ConfigError, loadConfig, subscriberSchema, type Config } from '@ut-testbed/config';
+import { Option, type Command } from 'commander';
+import { AUTH_SCHEMES, subscriberSchema } from '@ut-testbed/config';
+import {
+  addStartCommand,
+  commandConfig,
+  commandMain,
+  commandProgram,
+  runProgram,
+  UsageError,
+  type Io,
+} from '@ut-testbed/service-kit';
 import { createLogger } from './logger';
 import { start } from './service';
 import { SqliteSubscriberStore } from './store/sqlite';
 import { fromConfig, view } from './subscriber';
 
-export interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
+export type { Io };
 
-class UsageError extends Error {}
 class Failure extends Error {}
 
-function config(path: string | undefined): Config {
-  try {
-    return loadConfig(path);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.summary);
-    throw e;
-  }
-}
-
 function database(o: { config?: string; database?: string }): string {
-  return o.database ?? config(o.config).hss.database;
+  return o.database ?? commandConfig(o.config).hss.database;
 }
 
 function program(io: Io, onStarted: (close: () => Promise<void>) => void): Command {
   const json = (v: unknown) => io.out(JSON.stringify(v) + '\n');
-  const p = new Command('hss-sim')
-    .description('the simulated HSS: Cx MAR/MAA, Sh UDR/UDA, Zh MAR/MAA over Diameter')
-    .configureOutput({ writeOut: (s) => io.err(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
-
-  p.command('start')
-    .description('run the HSS in the foreground; prints {"ready":true,...} once it listens')
-    .option('--config <file>', 'configuration file (default config/testbed.yaml when present)')
-    .action(async (o: { config?: string }) => {
-      const c = config(o.config);
-      const logger = createLogger();
-      let svc;
-      try {
-        svc = await start({ hss: c.hss, realm: c.realm, logger });
-      } catch (e) {
-        throw new Failure(e instanceof Error ? e.message : String(e));
-      }
-      json({ ready: true, service: 'hss-sim', endpoints: svc.endpoints });
-      onStarted(() => svc.close());
-    });
+  const p = commandProgram(
+    'hss-sim',
+    'the simulated HSS: Cx MAR/MAA, Sh UDR/UDA, Zh MAR/MAA over Diameter',
+    io,
+  );
+  addStartCommand(p, {
+    service: 'hss-sim',
+    description: 'run the HSS in the foreground; prints {"ready":true,...} once it listens',
+    io,
+    start: (c) => start({ hss: c.hss, realm: c.realm, logger: createLogger() }),
+    onStarted,
+  });
 
   const db = (c: Command) =>
     c
@@ -134,43 +122,15 @@ function program(io: Io, onStarted: (close: () => Promise<void>) => void): Comma
 }
 
 /** Runs one command; resolves with the exit code (for `start`: once it is up and serving). */
-export async function run(
+export function run(
   argv: string[],
   io: Io,
   onStarted: (close: () => Promise<void>) => void = () => undefined,
 ): Promise<number> {
-  try {
-    await program(io, onStarted).parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    io.err(`hss-sim: ${msg}\n`);
-    return e instanceof UsageError ? 2 : 1;
-  }
+  return runProgram('hss-sim', program(io, onStarted), argv, io);
 }
 
 /** Entry point of the `hss-sim` command (bin/hss-sim.js). */
 export function main(): void {
-  const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
-  void run(process.argv.slice(2), io, (close) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      close().then(
-        () => process.exit(0),
-        (e: unknown) => {
-          io.err(`hss-sim: stopping: ${e instanceof Error ? e.message : String(e)}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  }).then((code) => {
-    if (code !== 0) process.exit(code);
-  });
+  commandMain('hss-sim', run);
 }

@@ -18,6 +18,7 @@ import {
   type Timers,
 } from '@ut-testbed/diameter-codec';
 import type { HssConfig } from '@ut-testbed/config';
+import { hostPort } from '@ut-testbed/service-kit';
 import { createNoopTracer, type Tracer } from '@ut-testbed/trace';
 import { startAdmin, type AdminServer } from './admin';
 import { answerMar } from './cx/mar';
@@ -144,21 +145,14 @@ export async function start(o: HssOptions): Promise<HssService> {
   let admin: AdminServer | undefined;
   if (o.hss.admin) {
     admin = await startAdmin({ host: o.hss.admin.host, port: o.hss.admin.port, store, metrics }).catch(
-      async (e: NodeJS.ErrnoException) => {
+      async (e: Error) => {
         await server.close();
         await store.close();
-        throw new Error(
-          `hss.admin: cannot listen on ${o.hss.admin!.host}:${o.hss.admin!.port}: ${e.message}`,
-          {
-            cause: e,
-          },
-        );
+        throw e;
       },
     );
   }
   report();
-  const hostPort = (a: { address: string; port: number }) =>
-    `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   return {
     endpoints: { diameter: hostPort(server.address), ...(admin ? { admin: hostPort(admin.address) } : {}) },
     store,

@@ -50,7 +50,10 @@ export class RedisSessionStore implements SessionStore {
     if (!(this.commandTimeoutMs > 0)) throw new RangeError('RedisSessionStore: commandTimeoutMs must be > 0');
     this.redis = new Redis(o.url, {
       lazyConnect: true,
-      enableOfflineQueue: false,
+      // a command issued while the connection is being made waits for it (an AP asks for its ticket keys
+      // right after start); each command is still bounded by commandTimeout, and with no retries per
+      // request a failed connection attempt fails the waiting commands at once
+      enableOfflineQueue: true,
       commandTimeout: this.commandTimeoutMs,
       connectTimeout: Math.max(1000, 4 * this.commandTimeoutMs),
       maxRetriesPerRequest: 0,

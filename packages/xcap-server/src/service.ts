@@ -3,9 +3,8 @@
  * optional admin listener (health, metrics). `start()` is what `xcap-server start`, the testbed and the
  * tests call.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { XcapConfig } from '@ut-testbed/config';
+import { hostPort, startAdmin, type AdminServer } from '@ut-testbed/service-kit';
 import { createNoopTracer, type Tracer } from '@ut-testbed/trace';
 import pino, { type Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
@@ -33,8 +32,6 @@ export interface XcapService {
   store: DocumentStore;
   close(): Promise<void>;
 }
-
-const hostPort = (a: AddressInfo) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
 
 export async function start(o: XcapOptions): Promise<XcapService> {
   const logger = o.logger ?? pino({ name: 'xcap-server' }, pino.destination(2));
@@ -82,52 +79,32 @@ export async function start(o: XcapOptions): Promise<XcapService> {
     maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024,
     tracer: o.tracer ?? createNoopTracer(),
     logger,
-  }).catch(async (e: NodeJS.ErrnoException) => {
+  }).catch(async (e: Error) => {
     await store.close();
-    const where = `${o.xcap.listen.host}:${o.xcap.listen.port}`;
-    throw new Error(
-      e.code === 'EADDRINUSE'
-        ? `xcap.listen: ${where} is in use`
-        : `xcap.listen: cannot listen on ${where}: ${e.message}`,
-      {
-        cause: e,
-      },
-    );
+    throw e;
   });
-  let admin: Server | undefined;
+  let admin: AdminServer | undefined;
   if (o.xcap.admin) {
-    admin = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
-      } else if (req.method === 'GET' && req.url === '/metrics') {
-        void registry
-          .metrics()
-          .then((t) => res.writeHead(200, { 'content-type': registry.contentType }).end(t));
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}\n');
-      }
-    });
-    await new Promise<void>((resolve, reject) => {
-      admin!.once('error', reject);
-      admin!.listen(o.xcap.admin!.port, o.xcap.admin!.host, () => resolve());
+    admin = await startAdmin({
+      host: o.xcap.admin.host,
+      port: o.xcap.admin.port,
+      configKey: 'xcap.admin',
+      metrics: registry,
     }).catch(async (e: Error) => {
       await http.close();
       await store.close();
-      throw new Error(
-        `xcap.admin: cannot listen on ${o.xcap.admin!.host}:${o.xcap.admin!.port}: ${e.message}`,
-        { cause: e },
-      );
+      throw e;
     });
   }
   return {
     endpoints: {
       http: hostPort(http.address),
-      ...(admin ? { admin: hostPort(admin.address() as AddressInfo) } : {}),
+      ...(admin ? { admin: hostPort(admin.address) } : {}),
     },
     changes,
     store,
     async close() {
-      await new Promise<void>((r) => (admin ? admin.close(() => r()) : r()));
+      await admin?.close();
       await http.close();
       await store.close();
     },

@@ -11,6 +11,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { listen } from '@ut-testbed/service-kit';
 import { httpRequestBytes, httpResponseBytes, type Tracer } from '@ut-testbed/trace';
 import type { Authenticator, Binding, Decision } from '../auth/authenticator';
 import { IdentityError, intendedIdentity, xuiOf } from '../identity';
@@ -290,15 +291,9 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
     }
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const address = await listen(server, o.host, o.port, 'ap.listen');
   return {
-    address: server.address() as AddressInfo,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;

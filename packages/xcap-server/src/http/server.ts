@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from '@ut-testbed/service-kit';
 import { httpRequestBytes, httpResponseBytes, type Tracer } from '@ut-testbed/trace';
 import { XcapError, xcapErrorBody } from '../errors';
 import { sseEvent, type ChangeFeed } from '../changes';
@@ -180,15 +181,9 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy(err);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const address = await listen(server, o.host, o.port, 'xcap.listen');
   return {
-    address: server.address() as AddressInfo,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of streams) s.end();
