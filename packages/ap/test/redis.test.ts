@@ -108,4 +108,19 @@ describe('two AP instances on one Redis', () => {
     const replay = await ue.send('GET', path, { headers: { Authorization: auth.header } });
     expect(replay.status).toBe(401);
   });
+
+  it('with Redis away, a request that needs the nonce store is answered 503 with Retry-After, quickly', async () => {
+    redis.proc.kill('SIGSTOP');
+    try {
+      const other = new TestUe({ ap: lb.address, ca: cert, impi: USER1.impi, k: USER1.k, opc: USER1.opc! });
+      const t0 = Date.now();
+      const r = await other.send('GET', listDoc(IMPU1, 'shared'));
+      other.close();
+      expect(r.status).toBe(503);
+      expect(r.headers['retry-after']).toBe('5');
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      redis.proc.kill('SIGCONT');
+    }
+  });
 });

@@ -30,7 +30,7 @@ import {
 } from '@ut-testbed/aka-crypto';
 import { HssUnavailable, type MarResult } from '../hss/hss-client';
 import { sameIdentity } from '../identity';
-import type { NonceRecord, NonceStore } from './nonce-store';
+import { NonceStoreUnavailable, type NonceRecord, type NonceStore } from './nonce-store';
 
 export type DigestAkaAlgorithm = 'AKAv1-MD5' | 'AKAv2-MD5';
 
@@ -68,7 +68,7 @@ export type Decision =
   | { kind: 'pass'; binding: Binding; asserted: string; authenticationInfo?: string; fresh: boolean }
   | { kind: 'challenge'; reason: ChallengeReason; wwwAuthenticate: string; failure?: FailureReason }
   | { kind: 'deny'; status: 400 | 403; reason: FailureReason; phrase: string }
-  | { kind: 'unavailable'; phrase: string };
+  | { kind: 'unavailable'; reason: 'hss-unavailable' | 'store-unavailable'; phrase: string };
 
 export interface AuthRequest {
   method: string;
@@ -119,7 +119,11 @@ export class Authenticator {
     try {
       return await this.decideOrThrow(req, bound);
     } catch (e) {
-      if (e instanceof HssUnavailable) return { kind: 'unavailable', phrase: e.message };
+      if (e instanceof HssUnavailable)
+        return { kind: 'unavailable', reason: 'hss-unavailable', phrase: e.message };
+      if (e instanceof NonceStoreUnavailable) {
+        return { kind: 'unavailable', reason: 'store-unavailable', phrase: e.message };
+      }
       if (e instanceof AuthHeaderError) return deny(400, 'bad-credentials', e.message);
       throw e;
     }

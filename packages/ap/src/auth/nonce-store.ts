@@ -24,6 +24,11 @@ export interface NonceRecord {
   impus: string[];
 }
 
+/** The shared nonce store cannot be reached: the request is answered 503, as when the HSS is away. */
+export class NonceStoreUnavailable extends Error {
+  override name = 'NonceStoreUnavailable';
+}
+
 export interface NonceStore {
   put(nonce: string, rec: NonceRecord, keepMs: number): Promise<void>;
   get(nonce: string): Promise<NonceRecord | undefined>;
@@ -104,26 +109,43 @@ export class RedisNonceStore implements NonceStore {
     this.redis.connect().catch(() => undefined);
   }
 
-  async put(nonce: string, rec: NonceRecord, keepMs: number): Promise<void> {
+  /** Runs a command; a failure says which operation failed and never repeats the command's arguments (secrets). */
+  private async run<T>(operation: string, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch {
+      throw new NonceStoreUnavailable(`the nonce store (Redis) failed: ${operation}`);
+    }
+  }
+
+  put(nonce: string, rec: NonceRecord, keepMs: number): Promise<void> {
     const key = this.prefix + nonce;
-    await this.redis
-      .multi()
-      .hset(key, { rec: JSON.stringify(rec), nc: '0' })
-      .pexpire(key, keepMs)
-      .exec();
+    return this.run('put', async () => {
+      await this.redis
+        .multi()
+        .hset(key, { rec: JSON.stringify(rec), nc: '0' })
+        .pexpire(key, keepMs)
+        .exec();
+    });
   }
 
-  async get(nonce: string): Promise<NonceRecord | undefined> {
-    const v = await this.redis.hget(this.prefix + nonce, 'rec');
-    return v ? (JSON.parse(v) as NonceRecord) : undefined;
+  get(nonce: string): Promise<NonceRecord | undefined> {
+    return this.run('get', async () => {
+      const v = await this.redis.hget(this.prefix + nonce, 'rec');
+      return v ? (JSON.parse(v) as NonceRecord) : undefined;
+    });
   }
 
-  async acceptCount(nonce: string, nc: number): Promise<boolean> {
-    return (await this.redis.eval(ACCEPT_COUNT, 1, this.prefix + nonce, String(nc))) === 1;
+  acceptCount(nonce: string, nc: number): Promise<boolean> {
+    return this.run('acceptCount', async () => {
+      return (await this.redis.eval(ACCEPT_COUNT, 1, this.prefix + nonce, String(nc))) === 1;
+    });
   }
 
-  async delete(nonce: string): Promise<void> {
-    await this.redis.del(this.prefix + nonce);
+  delete(nonce: string): Promise<void> {
+    return this.run('delete', async () => {
+      await this.redis.del(this.prefix + nonce);
+    });
   }
 
   async close(): Promise<void> {

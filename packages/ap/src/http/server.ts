@@ -259,8 +259,8 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
         o.metrics.failures.inc({ reason: d.reason });
         return text(d.status, d.phrase);
       case 'unavailable':
-        o.metrics.failures.inc({ reason: 'hss-unavailable' });
-        return text(503, `the HSS cannot be reached: ${d.phrase}`, [['Retry-After', '5']]);
+        o.metrics.failures.inc({ reason: d.reason });
+        return text(503, d.phrase, [['Retry-After', '5']]);
       case 'pass': {
         if (d.fresh) {
           o.metrics.successes.inc();
