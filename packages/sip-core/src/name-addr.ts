@@ -25,16 +25,14 @@ export function displayText(n: NameAddr): string | undefined {
 }
 
 export function parseNameAddr(value: string): NameAddr {
-  const v = value.trim();
-  let i = 0;
+  const v = value.replace(/^[ \t]+|[ \t]+$/g, '');
   let displayName: string | undefined;
-  let lt = -1;
+  let lt: number;
   if (v.startsWith('"')) {
     const end = quotedEnd(v, 0);
     displayName = v.slice(0, end);
-    i = skipWs(v, end);
-    if (v[i] !== '<') throw new SipSyntaxError('a quoted display name must be followed by <URI>');
-    lt = i;
+    lt = skipWs(v, end);
+    if (v[lt] !== '<') throw new SipSyntaxError('a quoted display name must be followed by <URI>');
   } else {
     lt = v.indexOf('<');
     if (lt >= 0) {
