@@ -17,9 +17,13 @@ export interface HttpResponse {
 const HEAD_END = Buffer.from('\r\n\r\n');
 
 export class Http1Connection {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting:
-    | { resolve: (r: HttpResponse) => void; reject: (e: Error) => void; head?: { status: number; headers: Map<string, string>; length: number; start: number } }
+    | {
+        resolve: (r: HttpResponse) => void;
+        reject: (e: Error) => void;
+        head?: { status: number; headers: Map<string, string>; length: number; start: number };
+      }
     | undefined;
   private failure: Error | undefined;
 
@@ -45,11 +49,20 @@ export class Http1Connection {
     });
   }
 
-  /** A TLS connection; `options` carry the trust anchor, the SNI name and a session to resume. */
-  static tls(hostPort: string, options: ConnectionOptions): Promise<Http1Connection> {
+  /**
+   * A TLS connection; `options` carry the trust anchor, the SNI name and a session to resume. `onSession`
+   * gets every session the server gives (listened to from the start: a TLS 1.2 session comes during the
+   * handshake, TLS 1.3 tickets after it).
+   */
+  static tls(
+    hostPort: string,
+    options: ConnectionOptions,
+    onSession?: (session: Buffer) => void,
+  ): Promise<Http1Connection> {
     const [host, port] = split(hostPort);
     return new Promise((resolve, reject) => {
       const s = tlsConnect({ host, port, ...options });
+      if (onSession) s.on('session', onSession);
       s.once('error', reject);
       s.once('secureConnect', () => {
         s.off('error', reject);
@@ -59,7 +72,12 @@ export class Http1Connection {
   }
 
   /** `headers` may hold Host to override the default (the SNI name, else host:port). */
-  request(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
+  request(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<HttpResponse> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.waiting) return Promise.reject(new Error('one request at a time'));
     let head = `${method} ${path} HTTP/1.1\r\n`;

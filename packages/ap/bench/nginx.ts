@@ -44,7 +44,8 @@ export async function startNginx(procs: Processes, o: NginxOptions): Promise<Ser
   const temp = join(o.dir, 'nginx-temp');
   mkdirSync(www, { recursive: true });
   mkdirSync(temp, { recursive: true });
-  for (const [name, content] of Object.entries(o.files)) writeFileSync(join(www, name), content, { mode: 0o644 });
+  for (const [name, content] of Object.entries(o.files))
+    writeFileSync(join(www, name), content, { mode: 0o644 });
   // Started as root, nginx runs its worker as "nobody", which must reach the files it serves (mkdtemp makes
   // the directory 0700); the key stays readable only by its owner, nginx's master reads it before it forks.
   chmodSync(o.dir, 0o711);
@@ -84,10 +85,14 @@ http {
 }
 `,
   );
-  const svc = await procs.start('nginx', [NGINX, '-e', join(o.dir, 'nginx-error.log'), '-c', conf, '-p', o.dir, '-g', 'daemon off;'], {
-    core: 0,
-    waitReady: () => waitForPort(port, 10_000),
-  });
+  const svc = await procs.start(
+    'nginx',
+    [NGINX, '-e', join(o.dir, 'nginx-error.log'), '-c', conf, '-p', o.dir, '-g', 'daemon off;'],
+    {
+      core: 0,
+      waitReady: () => waitForPort(port, 10_000),
+    },
+  );
   svc.ready = { endpoints: { https: `127.0.0.1:${port}` } };
   return Object.assign(svc, { port });
 }

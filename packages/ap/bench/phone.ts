@@ -4,7 +4,13 @@
  * with RES, CK and IK. A phone keeps the nonce while the AP accepts it: on a new connection it sends
  * credentials with the same nonce and the next nonce count, and needs no new run of AKA.
  */
-import { answerChallenge, decodeAkaNonce, parseChallenges, Usim, type Challenge } from '@ut-testbed/aka-crypto';
+import {
+  answerChallenge,
+  decodeAkaNonce,
+  parseChallenges,
+  Usim,
+  type Challenge,
+} from '@ut-testbed/aka-crypto';
 import type { Http1Connection, HttpResponse } from './http1';
 
 export interface Subscriber {

@@ -131,17 +131,25 @@ export class Processes {
   }
 
   /** SIGTERM to every service's process group, SIGKILL for those still there after 5 s. */
-  async stopAll(): Promise<void> {
-    const running = this.services.filter((s) => s.proc.exitCode === null && s.proc.signalCode === null);
+  stopAll(): Promise<void> {
+    return this.stop(...this.services);
+  }
+
+  /** SIGTERM to these services' process groups (a graceful exit: the AP writes its --cpu-prof then), SIGKILL after 5 s. */
+  async stop(...services: Service[]): Promise<void> {
+    const running = services.filter((s) => s.proc.exitCode === null && s.proc.signalCode === null);
     const gone = running.map((s) => new Promise((r) => s.proc.once('exit', r)));
     for (const s of running) this.signal(s, 'SIGTERM');
-    const timer = setTimeout(() => this.killNow('SIGKILL'), 5000);
+    const timer = setTimeout(() => {
+      for (const s of running) this.signal(s, 'SIGKILL');
+    }, 5000);
     await Promise.all(gone);
     clearTimeout(timer);
   }
 
   private killNow(signal: NodeJS.Signals): void {
-    for (const s of this.services) if (s.proc.exitCode === null && s.proc.signalCode === null) this.signal(s, signal);
+    for (const s of this.services)
+      if (s.proc.exitCode === null && s.proc.signalCode === null) this.signal(s, signal);
   }
 
   private signal(s: Service, signal: NodeJS.Signals): void {

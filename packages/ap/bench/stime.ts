@@ -30,7 +30,10 @@ export interface StimeRun {
   perSecond: number;
 }
 
-export function stimeArgs(port: number, o: { version: '1.2' | '1.3'; reuse: boolean; seconds: number }): string[] {
+export function stimeArgs(
+  port: number,
+  o: { version: '1.2' | '1.3'; reuse: boolean; seconds: number },
+): string[] {
   return [
     's_time',
     '-connect',
@@ -51,6 +54,9 @@ export async function stime(
   const args = ['-c', '1', OPENSSL, ...stimeArgs(port, o)];
   const t0 = performance.now();
   const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // not left running if the bench ends while it runs
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -58,11 +64,11 @@ export async function stime(
   const killer = setTimeout(() => child.kill('SIGKILL'), (o.seconds + 15) * 1000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(killer);
+  process.off('exit', onExit);
   const wallSeconds = (performance.now() - t0) / 1000;
   const command = `taskset ${args.join(' ')}`;
   const m = /(\d+) connections in \d+ real seconds/.exec(out);
-  if (code !== 0 || !m || /ERROR/.test(out))
-    throw new Error(`${command}: exit ${code}\n${out.slice(-2000)}`);
+  if (code !== 0 || !m || /ERROR/.test(out)) throw new Error(`${command}: exit ${code}\n${out.slice(-2000)}`);
   // one character per connection: "r" reused, "*" a full handshake (TLS >= 1.1)
   const progress = out
     .split('\n')
@@ -79,7 +85,10 @@ export async function stime(
 }
 
 /** What an s_client with default settings negotiates with a server (protocol, cipher, key exchange group). */
-export function negotiated(port: number, flags: string[] = []): { protocol: string; cipher: string; group: string } {
+export function negotiated(
+  port: number,
+  flags: string[] = [],
+): { protocol: string; cipher: string; group: string } {
   const r = spawnSync(OPENSSL, ['s_client', '-connect', `127.0.0.1:${port}`, '-brief', ...flags], {
     input: '',
     encoding: 'utf8',
@@ -87,7 +96,11 @@ export function negotiated(port: number, flags: string[] = []): { protocol: stri
   });
   const text = `${r.stdout}\n${r.stderr}`;
   const field = (name: string) => new RegExp(`${name}: (.*)`).exec(text)?.[1]?.trim() ?? '?';
-  return { protocol: field('Protocol version'), cipher: field('Ciphersuite'), group: field('(?:Peer|Server) Temp Key') };
+  return {
+    protocol: field('Protocol version'),
+    cipher: field('Ciphersuite'),
+    group: field('(?:Peer|Server) Temp Key'),
+  };
 }
 
 export function opensslVersion(): string {

@@ -53,13 +53,27 @@ const loopback = { host: '127.0.0.1', port: 0 };
 
 export async function startHss(procs: Processes, dir: string, core: number): Promise<Service> {
   const cfg = config(dir, 'hss', { hss: { listen: loopback, database: join(dir, 'hss.db') } });
-  return procs.start('hss-sim', [process.execPath, join(PACKAGES, 'hss-sim', 'bin', 'hss-sim.js'), 'start', '--config', cfg], { core });
+  return procs.start(
+    'hss-sim',
+    [process.execPath, join(PACKAGES, 'hss-sim', 'bin', 'hss-sim.js'), 'start', '--config', cfg],
+    { core },
+  );
 }
 
 /** An XCAP server whose XCAP root is `root` (e.g. /as1/services), so that the AP can route to it by path. */
-export async function startXcap(procs: Processes, dir: string, name: string, root: string, core: number): Promise<Service> {
+export async function startXcap(
+  procs: Processes,
+  dir: string,
+  name: string,
+  root: string,
+  core: number,
+): Promise<Service> {
   const cfg = config(dir, name, { xcap: { listen: loopback, root, database: join(dir, `${name}.db`) } });
-  return procs.start(name, [process.execPath, join(PACKAGES, 'xcap-server', 'bin', 'xcap-server.js'), 'start', '--config', cfg], { core });
+  return procs.start(
+    name,
+    [process.execPath, join(PACKAGES, 'xcap-server', 'bin', 'xcap-server.js'), 'start', '--config', cfg],
+    { core },
+  );
 }
 
 /**
@@ -75,6 +89,8 @@ export async function startAp(
     tls: { cert: string; key: string };
     routes: { pathPrefix: string; upstream: string }[];
     core: number;
+    /** options for node, e.g. --cpu-prof (default: BENCH_AP_NODE_ARGS) */
+    nodeArgs?: string[];
   },
 ): Promise<Service> {
   const [host, port] = o.hss.ready.endpoints.diameter!.split(':');
@@ -82,17 +98,38 @@ export async function startAp(
     realm: 'home1.net',
     ap: {
       listen: loopback,
+      // A name per AP: the HSS takes a new connection from an open Origin-Host with another Origin-State-Id
+      // for a restart of that peer and drops the old one (APs sharing a name knock each other off: 503).
+      originHost: `${o.name}.home1.net`,
       hss: { host, port: Number(port) },
       tls: { cert: o.tls.cert, key: o.tls.key, sessionCache: { store: 'memory' } },
       routes: o.routes,
       admin: loopback,
     },
   });
-  return procs.start(
+  const ap = await procs.start(
     o.name,
-    [process.execPath, ...NODE_ARGS, join(PACKAGES, 'ap', 'bin', 'ap.js'), 'start', '--config', cfg],
+    [
+      process.execPath,
+      ...(o.nodeArgs ?? NODE_ARGS),
+      join(PACKAGES, 'ap', 'bin', 'ap.js'),
+      'start',
+      '--config',
+      cfg,
+    ],
     { core: o.core },
   );
+  // The AP is ready when it listens; its Diameter connection to the HSS may still be opening. Wait for it,
+  // so that no measurement starts with it.
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const health = (await (await fetch(`http://${ap.ready.endpoints.admin}/health`)).json()) as {
+      hss: string;
+    };
+    if (health.hss === 'connected') return ap;
+    if (Date.now() > end) throw new Error(`${o.name}: no Diameter connection to the HSS after 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The AP's Prometheus text, summed per metric over the series whose labels contain `labels`. */

@@ -79,8 +79,9 @@ describe('two AP instances on one Redis', () => {
       key: join(net.dir, 'ap.key'),
       sessionCache: { store: 'redis', redisUrl: redis.url },
     };
-    const a = await net.startAp({ ap: { tls } });
-    const b = await net.startAp({ ap: { tls } });
+    // one Diameter identity per node (RFC 6733 2.1)
+    const a = await net.startAp({ ap: { tls, originHost: 'ap1.home1.net' } });
+    const b = await net.startAp({ ap: { tls, originHost: 'ap2.home1.net' } });
     lb = await balancer([a.endpoints.https, b.endpoints.https]);
     ue = new TestUe({ ap: lb.address, ca: cert, impi: USER1.impi, k: USER1.k, opc: USER1.opc! });
   });

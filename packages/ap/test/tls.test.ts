@@ -63,6 +63,24 @@ describe('TLS sessions at the AP', () => {
   });
 });
 
+describe('a client that asks to close', () => {
+  let net: Network;
+  beforeAll(async () => {
+    net = await network();
+  });
+  afterAll(() => net.close());
+
+  it('gets Connection: close and the connection ended by the AP (close_notify, then FIN)', async () => {
+    const ue = net.ue();
+    const r = await ue.send('GET', listDoc(IMPU1), { headers: { Connection: 'close' } });
+    expect(r.status).toBe(401);
+    expect(r.headers.connection).toBe('close');
+    await new Promise<void>((resolve) =>
+      r.socket.readableEnded ? resolve() : r.socket.once('end', () => resolve()),
+    );
+  });
+});
+
 describe('idle connections', () => {
   let net: Network;
   beforeAll(async () => {

@@ -155,11 +155,17 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
   };
 
   const respond = (req: IncomingMessage, res: ServerResponse, a: Answer, started: bigint) => {
+    // RFC 9112 9.3: the client may ask to close (Connection: close, or HTTP/1.0 without keep-alive)
+    const asked = String(req.headers.connection ?? '').toLowerCase();
+    const close =
+      asked.split(',').some((t) => t.trim() === 'close') ||
+      (req.httpVersion === '1.0' && !asked.split(',').some((t) => t.trim() === 'keep-alive'));
+    if (close) res.on('finish', () => req.socket.end());
     const headers: [string, string][] = [
       ...a.headers,
       ['Content-Length', String(a.body.length)],
       ['Date', new Date().toUTCString()],
-      ['Connection', 'keep-alive'],
+      ['Connection', close ? 'close' : 'keep-alive'],
     ];
     const reason = STATUS_CODES[a.status] ?? 'Unknown';
     res.writeHead(a.status, reason, headers.flat());
