@@ -105,7 +105,11 @@ function parseStart(line: string): StartLine | ParseOutcome {
 
 /** Without leading and trailing LWS (spaces and tabs only: a value may start with any other character, U+FEFF too). */
 function lws(s: string): string {
-  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** Header lines as fields: folded lines joined, "name : value" split, the raw text kept. */
@@ -121,7 +125,7 @@ function parseHeaderLines(lines: string[]): HeaderField[] | string {
     }
     const colon = line.indexOf(':');
     if (colon <= 0) return `"${line.slice(0, 40)}" is not a header field`;
-    const name = line.slice(0, colon).replace(/[ \t]+$/, '');
+    const name = lws(line.slice(0, colon));
     if (!isToken(name)) return `"${name}" is not a header name`;
     fields.push({ name, value: lws(line.slice(colon + 1)), raw: line });
   }
