@@ -3,7 +3,7 @@
  * a replayed nonce count, a stale nonce, resynchronisation, a UE that rejects the network, an unknown
  * public identity, and the HSS and the application server away.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { parseChallenges } from '@ut-testbed/aka-crypto';
 import { EMPTY_LIST, listDoc, network, USER1, type Network } from './support/network';
 import { TestUe } from './support/ue';
@@ -144,13 +144,16 @@ describe('authentication failures', () => {
 describe('peers away', () => {
   let net: Network;
   let silentServer: Server;
+  const silentSockets = new Set<Socket>();
   beforeAll(async () => {
     net = await network();
-    silentServer = createServer(() => undefined); // accepts and never answers
+    // accepts and never answers; its connections are destroyed at the end, since it never ends them itself
+    silentServer = createServer((s) => void silentSockets.add(s));
     await new Promise<void>((r) => silentServer.listen(0, '127.0.0.1', () => r()));
   });
   afterAll(async () => {
     await net.close();
+    for (const s of silentSockets) s.destroy();
     await new Promise<void>((r) => silentServer.close(() => r()));
   });
 

@@ -303,7 +303,13 @@ export async function startApHttp(o: ApHttpOptions): Promise<ApHttpServer> {
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
-        server.close(() => resolve());
+        // connections still open after a grace period (a request that does not end, a handshake left
+        // half done) are cut, so that closing always finishes
+        const cut = setTimeout(() => server.closeAllConnections(), 2000);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         // idle connections are ended (close_notify); busy ones finish their request first
         for (const s of sockets) {
           const st = states.get(s);
