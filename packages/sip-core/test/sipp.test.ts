@@ -1,0 +1,187 @@
+/**
+ * Interop with SIPp 3.6.1 (Debian sip-tester, /usr/bin/sipp; set SIPP to use another binary), on 127.0.0.1:
+ * SIPp as the UAC sends OPTIONS to an endpoint over UDP and over TCP and expects its 200; SIPp as the UAS
+ * answers an OPTIONS from the endpoint; SIPp sends the same OPTIONS twice (same branch) over UDP and must
+ * get the same 200 twice (its scenario compares the To tags) while onRequest runs once. Each SIPp run is a
+ * foreground child process bounded by -timeout with -timeout_error; its exit code (0: every call
+ * succeeded) and its output are asserted.
+ */
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createTracer, MemorySink } from '@ut-testbed/trace';
+import { createEndpoint, createRequest, type Endpoint, type SipMessage } from '../src';
+
+const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
+const scenario = (name: string) => join(__dirname, 'sipp', name);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts SIPp; resolves when it exits (killed after 20 s, which -timeout 10s should never reach). */
+function sipp(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A port free for UDP and TCP on 127.0.0.1 just now. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const server = createServer();
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const udp = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (ok) return port;
+  }
+}
+
+/** SIPp's own ports (SIP, RTP echo, control) on free ports, so that runs do not collide. */
+async function sippPorts(): Promise<{ sip: number; args: string[] }> {
+  const [sip, media, control] = [await freePort(), await freePort(), await freePort()];
+  return { sip, args: ['-i', '127.0.0.1', '-p', String(sip), '-mp', String(media), '-cp', String(control)] };
+}
+
+const bounded = ['-m', '1', '-nostdin', '-timeout', '10s', '-timeout_error'];
+
+function expectSuccess(run: Run): void {
+  expect({
+    code: run.code,
+    stderr: run.stderr.split('\n').filter((l) => /abort|fail|error|unexpected/i.test(l)),
+  }).toEqual({ code: 0, stderr: [] });
+  expect(run.stdout).toMatch(/Successful call\s+\|\s+\d+\s+\|\s+1\s/);
+  expect(run.stdout).toMatch(/Failed call\s+\|\s+\d+\s+\|\s+0\s/);
+}
+
+let ep: Endpoint;
+let sink: MemorySink;
+let handled: SipMessage[];
+
+beforeAll(() => {
+  if (!existsSync(SIPP))
+    throw new Error(`SIPp not found at ${SIPP} (Debian package sip-tester; or set SIPP)`);
+});
+
+beforeEach(async () => {
+  sink = new MemorySink();
+  handled = [];
+  ep = await createEndpoint({
+    transports: [
+      { protocol: 'udp', host: '127.0.0.1', port: 0 },
+      { protocol: 'tcp', host: '127.0.0.1', port: 0 },
+    ],
+    allow: ['OPTIONS', 'MESSAGE'],
+    tracer: createTracer({ sinks: [sink] }),
+    name: 'sip-core',
+    peerName: () => 'sipp',
+    onRequest: (req, tx) => {
+      handled.push(req);
+      tx.respond(200, 'OK', [['Allow', 'OPTIONS, MESSAGE']]);
+    },
+  });
+});
+
+afterEach(() => ep.close());
+
+const port = (protocol: 'udp' | 'tcp') => ep.addresses.find((a) => a.protocol === protocol)!.port;
+
+describe.each([
+  ['udp', 'u1'],
+  ['tcp', 't1'],
+] as const)('SIPp UAC over %s (-t %s)', (protocol, mode) => {
+  test('OPTIONS to the endpoint gets 200 with Allow', async () => {
+    const { args } = await sippPorts();
+    const run = await sipp([
+      `127.0.0.1:${port(protocol)}`,
+      '-sf',
+      scenario('options-uac.xml'),
+      '-t',
+      mode,
+      '-s',
+      'ps',
+      ...args,
+      ...bounded,
+    ]);
+    expectSuccess(run);
+    expect(handled.map((m) => [m.method, m.uri, m.get('CSeq')])).toEqual([
+      ['OPTIONS', `sip:ps@127.0.0.1:${port(protocol)}`, '1 OPTIONS'],
+    ]);
+    expect(handled[0]!.getAll('Via')[0]).toMatch(
+      new RegExp(
+        `^SIP/2.0/${protocol.toUpperCase()} 127.0.0.1:\\d+;branch=z9hG4bK[^;]+;rport=\\d+;received=127.0.0.1$`,
+      ),
+    );
+    expect(sink.events.map((e) => [e.transport, e.summary])).toEqual([
+      [protocol, `OPTIONS sip:ps@127.0.0.1:${port(protocol)}`],
+      [protocol, '200 OK (OPTIONS)'],
+    ]);
+  });
+});
+
+test('the endpoint sends OPTIONS to a SIPp UAS over UDP and gets its 200', async () => {
+  const { sip, args } = await sippPorts();
+  const uas = sipp(['-sf', scenario('options-uas.xml'), '-t', 'u1', ...args, ...bounded]);
+  // SIPp may not be bound yet when the first request goes: Timer E retransmits it
+  const res = await ep.request(
+    createRequest({
+      method: 'OPTIONS',
+      uri: `sip:sipp@127.0.0.1:${sip}`,
+      from: '<sip:ps@127.0.0.1>',
+      to: `<sip:sipp@127.0.0.1:${sip}>`,
+    }),
+    { protocol: 'udp', host: '127.0.0.1', port: sip },
+  );
+  expect([res.status, res.get('Allow')]).toEqual([200, 'OPTIONS, MESSAGE']);
+  expect(res.get('To')).toMatch(/;tag=\d+SIPpTag01\d+$/);
+  expectSuccess(await uas);
+  const received = sink.events.filter((e) => e.to.name === 'sip-core').map((e) => e.summary);
+  // one 200 (two if SIPp also answered a retransmission of ours: the second is absorbed by Completed)
+  expect(received.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(received)).toEqual(new Set(['200 OK (OPTIONS)']));
+});
+
+test('SIPp sends the same OPTIONS twice (same branch): the same 200 twice, onRequest once', async () => {
+  const { args } = await sippPorts();
+  // -nr: with its own UDP retransmissions on, SIPp takes the second identical 200 for a retransmission of
+  // the first and answers it by resending the second OPTIONS, which gets that 200 again, and so on
+  const run = await sipp([
+    `127.0.0.1:${port('udp')}`,
+    '-sf',
+    scenario('options-retrans-uac.xml'),
+    '-t',
+    'u1',
+    '-nr',
+    '-s',
+    'ps',
+    ...args,
+    ...bounded,
+  ]);
+  expectSuccess(run);
+  expect(handled.map((m) => m.get('CSeq'))).toEqual(['1 OPTIONS', '2 OPTIONS']);
+  const sent = sink.events.filter((e) => e.from.name === 'sip-core');
+  expect(sent.map((e) => e.summary)).toEqual(['200 OK (OPTIONS)', '200 OK (OPTIONS)', '200 OK (OPTIONS)']);
+  expect(Buffer.from(sent[1]!.bytes).equals(Buffer.from(sent[0]!.bytes))).toBe(true);
+  expect(Buffer.from(sent[2]!.bytes).equals(Buffer.from(sent[0]!.bytes))).toBe(false);
+});
