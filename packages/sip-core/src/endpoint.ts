@@ -50,6 +50,8 @@ export interface ServerTransactionHandle {
   readonly request: SipMessage;
   /** where the request came from */
   readonly source: Target;
+  /** the To tag this end's responses get when the request has none (a UAS dialog's local tag) */
+  readonly tag: string;
   /**
    * Builds the response from the request (Via, From, To with this end's tag, Call-ID, CSeq, the headers
    * given, Content-Length) and sends it. Returns it, or undefined when it was not sent (a final response was
@@ -195,6 +197,7 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
     const handle: ServerTransactionHandle = {
       request: m,
       source: { protocol: inbound.transport.protocol, ...inbound.source },
+      tag,
       respond(status, reason, extraHeaders, body) {
         const r = buildResponse(m, status, reason, {
           tag,

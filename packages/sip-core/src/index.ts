@@ -19,3 +19,7 @@ export * from './transport/tcp';
 export * from './transport/stream-framer';
 export { isOurVia, responseDestination, stampTopVia, stampViaValue, topVia } from './transport/via';
 export * from './endpoint';
+export * from './dialog/dialog';
+export * from './dialog/event';
+export * from './dialog/notifier';
+export * from './dialog/subscriber';

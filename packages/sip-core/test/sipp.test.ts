@@ -2,7 +2,8 @@
  * Interop with SIPp 3.6.1 (Debian sip-tester, /usr/bin/sipp; set SIPP to use another binary), on 127.0.0.1:
  * SIPp as the UAC sends OPTIONS to an endpoint over UDP and over TCP and expects its 200; SIPp as the UAS
  * answers an OPTIONS from the endpoint; SIPp sends the same OPTIONS twice (same branch) over UDP and must
- * get the same 200 twice (its scenario compares the To tags) while onRequest runs once. Each SIPp run is a
+ * get the same 200 twice (its scenario compares the To tags) while onRequest runs once. The same for
+ * MESSAGE (RFC 3428, with a text/plain body): one over UDP and TCP, and the same one twice. Each SIPp run is a
  * foreground child process bounded by -timeout with -timeout_error; its exit code (0: every call
  * succeeded) and its output are asserted.
  */
@@ -182,6 +183,65 @@ test('SIPp sends the same OPTIONS twice (same branch): the same 200 twice, onReq
   expect(handled.map((m) => m.get('CSeq'))).toEqual(['1 OPTIONS', '2 OPTIONS']);
   const sent = sink.events.filter((e) => e.from.name === 'sip-core');
   expect(sent.map((e) => e.summary)).toEqual(['200 OK (OPTIONS)', '200 OK (OPTIONS)', '200 OK (OPTIONS)']);
+  expect(Buffer.from(sent[1]!.bytes).equals(Buffer.from(sent[0]!.bytes))).toBe(true);
+  expect(Buffer.from(sent[2]!.bytes).equals(Buffer.from(sent[0]!.bytes))).toBe(false);
+});
+
+describe.each([
+  ['udp', 'u1'],
+  ['tcp', 't1'],
+] as const)('SIPp MESSAGE UAC over %s (-t %s)', (protocol, mode) => {
+  test('MESSAGE with a body to the endpoint gets 200; onRequest sees the body', async () => {
+    const { args } = await sippPorts();
+    const run = await sipp([
+      `127.0.0.1:${port(protocol)}`,
+      '-sf',
+      scenario('message-uac.xml'),
+      '-t',
+      mode,
+      '-s',
+      'ps',
+      ...args,
+      ...bounded,
+    ]);
+    expectSuccess(run);
+    expect(handled.map((m) => [m.method, m.get('CSeq'), m.get('Content-Type'), m.body.toString()])).toEqual([
+      ['MESSAGE', '1 MESSAGE', 'text/plain', 'hello from sipp\r\n'],
+    ]);
+    expect(sink.events.map((e) => [e.transport, e.summary])).toEqual([
+      [protocol, `MESSAGE sip:ps@127.0.0.1:${port(protocol)}`],
+      [protocol, '200 OK (MESSAGE)'],
+    ]);
+  });
+});
+
+test('SIPp sends the same MESSAGE twice (same branch, -nr): the same 200 twice, onRequest once', async () => {
+  const { args } = await sippPorts();
+  const run = await sipp([
+    `127.0.0.1:${port('udp')}`,
+    '-sf',
+    scenario('message-retrans-uac.xml'),
+    '-t',
+    'u1',
+    '-nr',
+    '-s',
+    'ps',
+    ...args,
+    ...bounded,
+  ]);
+  expectSuccess(run);
+  expect(handled.map((m) => [m.get('CSeq'), m.body.toString()])).toEqual([
+    ['1 MESSAGE', 'hello twice\r\n'],
+    ['2 MESSAGE', 'hello twice\r\n'],
+  ]);
+  const received = sink.events.filter((e) => e.to.name === 'sip-core').map((e) => e.summary);
+  expect(received).toEqual([
+    `MESSAGE sip:ps@127.0.0.1:${port('udp')}`,
+    `MESSAGE sip:ps@127.0.0.1:${port('udp')}`,
+    `MESSAGE sip:ps@127.0.0.1:${port('udp')}`,
+  ]);
+  const sent = sink.events.filter((e) => e.from.name === 'sip-core');
+  expect(sent.map((e) => e.summary)).toEqual(['200 OK (MESSAGE)', '200 OK (MESSAGE)', '200 OK (MESSAGE)']);
   expect(Buffer.from(sent[1]!.bytes).equals(Buffer.from(sent[0]!.bytes))).toBe(true);
   expect(Buffer.from(sent[2]!.bytes).equals(Buffer.from(sent[0]!.bytes))).toBe(false);
 });

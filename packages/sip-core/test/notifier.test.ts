@@ -1,0 +1,306 @@
+/**
+ * The notifier and the subscriber on two endpoints on 127.0.0.1, over UDP and over TCP, on a ManualClock:
+ * the life cycle (200 + NOTIFY active, a state change, refresh, expiry → terminated;reason=timeout,
+ * unsubscribe), pending then active, 489, 423, a rejection, 481 both ways, CSeq regressions (500), fetch.
+ */
+import {
+  createEndpoint,
+  createNotifier,
+  createRequest,
+  createSubscriber,
+  ManualClock,
+  SubscribeError,
+  type ClientSubscription,
+  type Endpoint,
+  type Notification,
+  type Notifier,
+  type SubscribeDecision,
+  type Subscriber,
+  type Target,
+  type Termination,
+} from '../src';
+
+class Queue<T> {
+  private items: T[] = [];
+  private waiting: ((v: T) => void)[] = [];
+  push(v: T): void {
+    const w = this.waiting.shift();
+    if (w) w(v);
+    else this.items.push(v);
+  }
+  next(): Promise<T> {
+    const v = this.items.shift();
+    if (v !== undefined) return Promise.resolve(v);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  get size(): number {
+    return this.items.length;
+  }
+}
+
+const pidf = (basic: string) =>
+  `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:alice@example.com"><tuple id="t"><status><basic>${basic}</basic></status></tuple></presence>`;
+
+let clock: ManualClock;
+let ps: Endpoint;
+let ue: Endpoint;
+let notifier: Notifier;
+let subscriber: Subscriber;
+let basic: string;
+let decision: SubscribeDecision;
+let terminations: Termination[];
+let notes: Queue<Notification>;
+
+beforeEach(async () => {
+  clock = new ManualClock();
+  basic = 'open';
+  decision = 'accept';
+  terminations = [];
+  notes = new Queue();
+  const transports = [
+    { protocol: 'udp' as const, host: '127.0.0.1', port: 0 },
+    { protocol: 'tcp' as const, host: '127.0.0.1', port: 0 },
+  ];
+  ps = await createEndpoint({
+    transports,
+    allow: ['SUBSCRIBE'],
+    clock,
+    onRequest: (req, tx) => {
+      notifier.handle(req, tx);
+    },
+  });
+  ue = await createEndpoint({
+    transports,
+    allow: ['NOTIFY'],
+    clock,
+    onRequest: (req, tx) => {
+      subscriber.handle(req, tx);
+    },
+  });
+  notifier = createNotifier({ endpoint: ps, clock });
+  notifier.addPackage('presence', {
+    accept: ['application/pidf+xml'],
+    minExpires: 60,
+    maxExpires: 3600,
+    defaultExpires: 600,
+    onSubscribe: () => decision,
+    state: () => ({ contentType: 'application/pidf+xml', body: pidf(basic) }),
+    onTerminated: (_s, why) => terminations.push(why),
+  });
+  subscriber = createSubscriber({ endpoint: ue });
+});
+
+afterEach(async () => {
+  notifier.close();
+  await ue.close();
+  await ps.close();
+});
+
+const cseq = (n: Notification) => Number(n.request.get('CSeq')!.split(' ')[0]);
+
+describe.each(['udp', 'tcp'] as const)('over %s', (protocol) => {
+  const target = (): Target => ps.addresses.find((a) => a.protocol === protocol)!;
+  const subscribe = (expires = 600, event = 'presence'): Promise<ClientSubscription> =>
+    subscriber.subscribe({
+      target: target(),
+      uri: 'sip:alice@example.com',
+      from: '<sip:bob@example.com>',
+      event,
+      expires,
+      accept: ['application/pidf+xml'],
+      onNotify: (n) => notes.push(n),
+    });
+
+  test('life cycle: 200 + NOTIFY active, a state change, refresh, expiry → terminated;reason=timeout', async () => {
+    const sub = await subscribe(7200);
+    expect(sub.expires).toBe(3600); // lowered to maxExpires
+    const first = await notes.next();
+    expect([first.request.get('Subscription-State'), first.contentType, first.body.toString()]).toEqual([
+      'active;expires=3600',
+      'application/pidf+xml',
+      pidf('open'),
+    ]);
+    expect(first.request.get('Event')).toBe('presence');
+    expect(sub.dialog!.id.remoteTag).toBe(notifier.subscriptions[0]!.dialog.id.localTag);
+    expect(sub.dialog!.remoteTarget).toBe(`sip:127.0.0.1:${target().port};transport=${protocol}`);
+
+    basic = 'closed';
+    const res = await notifier.notify(notifier.subscriptions[0]!);
+    expect(res!.status).toBe(200);
+    const second = await notes.next();
+    expect(second.body.toString()).toBe(pidf('closed'));
+    expect(cseq(second)).toBe(cseq(first) + 1);
+
+    await notifier.settled(notifier.subscriptions[0]!); // nothing in flight when the clock jumps
+    clock.advance(100_000);
+    const refreshed = await sub.refresh(300);
+    expect([refreshed.status, refreshed.get('Expires'), refreshed.get('CSeq')]).toEqual([
+      200,
+      '300',
+      '2 SUBSCRIBE',
+    ]);
+    const third = await notes.next();
+    expect(third.request.get('Subscription-State')).toBe('active;expires=300');
+    expect(cseq(third)).toBe(cseq(second) + 1);
+
+    await notifier.settled(notifier.subscriptions[0]!);
+    clock.advance(299_000);
+    expect(notes.size).toBe(0);
+    clock.advance(1_000);
+    const last = await notes.next();
+    expect(last.request.get('Subscription-State')).toBe('terminated;reason=timeout');
+    expect(last.body.toString()).toBe(pidf('closed'));
+    expect((await sub.terminated)?.reason).toBe('timeout');
+    expect(sub.state).toBe('terminated');
+    expect(notifier.subscriptions).toEqual([]);
+    expect(terminations).toEqual([{ by: 'expired', reason: 'timeout' }]);
+  });
+
+  test('unsubscribe: 200 Expires 0, final NOTIFY terminated (no reason) with the state', async () => {
+    const sub = await subscribe();
+    expect((await notes.next()).request.get('Subscription-State')).toBe('active;expires=600');
+    const res = await sub.unsubscribe();
+    expect([res.status, res.get('Expires')]).toEqual([200, '0']);
+    const last = await notes.next();
+    expect([last.request.get('Subscription-State'), last.body.toString()]).toEqual([
+      'terminated',
+      pidf('open'),
+    ]);
+    await sub.terminated;
+    expect(notifier.subscriptions).toEqual([]);
+    expect(terminations).toEqual([{ by: 'unsubscribed' }]);
+    // the dialog is gone on both sides: another refresh is refused locally, a raw one gets 481
+    await expect(sub.refresh()).rejects.toThrow('the subscription is over');
+    const again = sub.dialog!.createRequest('SUBSCRIBE', [
+      ['Event', 'presence'],
+      ['Expires', '600'],
+    ]);
+    expect((await ue.request(again, target())).status).toBe(481);
+  });
+
+  test('pending (no body) then active', async () => {
+    decision = 'pending';
+    const sub = await subscribe();
+    const first = await notes.next();
+    expect([first.request.get('Subscription-State'), first.body.length, first.contentType]).toEqual([
+      'pending;expires=600',
+      0,
+      undefined,
+    ]);
+    expect(sub.state).toBe('pending');
+    await notifier.settled(notifier.subscriptions[0]!);
+    clock.advance(10_000);
+    await notifier.activate(notifier.subscriptions[0]!);
+    const second = await notes.next();
+    expect([second.request.get('Subscription-State'), second.body.toString()]).toEqual([
+      'active;expires=590',
+      pidf('open'),
+    ]);
+    expect(sub.state).toBe('active');
+  });
+
+  test('489 Bad Event with Allow-Events; 423 with Min-Expires; a rejection', async () => {
+    const e489 = await subscribe(600, 'bogus').catch((e: unknown) => e);
+    expect(e489).toBeInstanceOf(SubscribeError);
+    const r489 = (e489 as SubscribeError).response;
+    expect([r489.status, r489.reason, r489.get('Allow-Events')]).toEqual([489, 'Bad Event', 'presence']);
+    const e423 = (await subscribe(10).catch((e: unknown) => e)) as SubscribeError;
+    expect([e423.response.status, e423.response.get('Min-Expires')]).toEqual([423, '60']);
+    decision = { reject: 403, reason: 'Forbidden' };
+    const e403 = (await subscribe().catch((e: unknown) => e)) as SubscribeError;
+    expect([e403.response.status, e403.response.reason]).toEqual([403, 'Forbidden']);
+    expect(notifier.subscriptions).toEqual([]);
+    expect(notes.size).toBe(0);
+  });
+
+  test('a refresh below Min-Expires gets 423 and the subscription stays', async () => {
+    const sub = await subscribe();
+    await notes.next();
+    const res = await sub.refresh(5);
+    expect([res.status, res.get('Min-Expires')]).toEqual([423, '60']);
+    expect(notifier.subscriptions.map((s) => s.state)).toEqual(['active']);
+  });
+
+  test('fetch (Expires 0): 200 Expires 0 and one NOTIFY terminated;reason=timeout with the state', async () => {
+    const sub = await subscribe(0);
+    expect(sub.expires).toBe(0);
+    const n = await notes.next();
+    expect([n.request.get('Subscription-State'), n.body.toString()]).toEqual([
+      'terminated;reason=timeout',
+      pidf('open'),
+    ]);
+    await sub.terminated;
+    expect(terminations).toEqual([{ by: 'fetched', reason: 'timeout' }]);
+  });
+
+  test('481 for a SUBSCRIBE in an unknown dialog and for a NOTIFY matching no subscription', async () => {
+    const sub = createRequest({
+      method: 'SUBSCRIBE',
+      uri: 'sip:alice@example.com',
+      from: '<sip:bob@example.com>;tag=b1',
+      to: '<sip:alice@example.com>;tag=nosuchdialog',
+      headers: [
+        ['Event', 'presence'],
+        ['Contact', '<sip:bob@127.0.0.1>'],
+      ],
+    });
+    const r1 = await ue.request(sub, target());
+    expect([r1.status, r1.reason]).toEqual([481, 'Call/Transaction Does Not Exist']);
+    const notify = createRequest({
+      method: 'NOTIFY',
+      uri: 'sip:bob@127.0.0.1',
+      from: '<sip:alice@example.com>;tag=a1',
+      to: '<sip:bob@example.com>;tag=nosuchdialog',
+      headers: [
+        ['Event', 'presence'],
+        ['Subscription-State', 'active;expires=60'],
+        ['Contact', '<sip:alice@127.0.0.1>'],
+      ],
+    });
+    const r2 = await ps.request(
+      notify,
+      ue.addresses.find((a) => a.protocol === protocol)!,
+    );
+    expect(r2.status).toBe(481);
+  });
+
+  test('a CSeq lower than the last: 500 (RFC 3261 12.2.2), both ways', async () => {
+    const sub = await subscribe();
+    const first = await notes.next();
+    expect((await sub.refresh()).status).toBe(200); // CSeq 2
+    await notes.next();
+    const old = sub.dialog!.createRequest('SUBSCRIBE', [
+      ['Event', 'presence'],
+      ['Expires', '600'],
+    ]);
+    old.set('CSeq', '1 SUBSCRIBE');
+    const r1 = await ue.request(old, target());
+    expect([r1.status, r1.reason]).toEqual([500, 'Server Internal Error']);
+
+    const d = notifier.subscriptions[0]!.dialog;
+    const stale = d.createRequest('NOTIFY', [
+      ['Event', 'presence'],
+      ['Subscription-State', 'active;expires=60'],
+    ]);
+    stale.set('CSeq', `${cseq(first)} NOTIFY`);
+    const r2 = await ps.request(stale, d.destination());
+    expect(r2.status).toBe(500);
+    expect(sub.notifications).toHaveLength(2);
+  });
+
+  test('NOTIFYs of one subscription go one at a time, in order, CSeq increasing', async () => {
+    const sub = await subscribe();
+    await notes.next();
+    const s = notifier.subscriptions[0]!;
+    const sent = ['a', 'b', 'c'].map((b) => {
+      basic = b;
+      return notifier.notify(s);
+    });
+    // each NOTIFY reads the state when it is sent: all three carry the latest
+    const results = await Promise.all(sent);
+    expect(results.map((r) => r!.status)).toEqual([200, 200, 200]);
+    const got = [await notes.next(), await notes.next(), await notes.next()];
+    expect(got.map(cseq)).toEqual([2, 3, 4]);
+    expect(sub.notifications).toHaveLength(4);
+  });
+});
