@@ -23,3 +23,4 @@ export * from './dialog/dialog';
 export * from './dialog/event';
 export * from './dialog/notifier';
 export * from './dialog/subscriber';
+export * from './multipart';

@@ -9,24 +9,7 @@ import { createTracer, MemorySink } from '@ut-testbed/trace';
 import { createEndpoint, createRequest, parseMessage, type Endpoint, type SipMessage } from '../src';
 import { ManualClock } from '../src/transaction/clock';
 import { buildResponse } from '../src/transaction/response';
-
-class Queue<T> {
-  private items: T[] = [];
-  private waiting: ((v: T) => void)[] = [];
-  push(v: T): void {
-    const w = this.waiting.shift();
-    if (w) w(v);
-    else this.items.push(v);
-  }
-  next(): Promise<T> {
-    const v = this.items.shift();
-    if (v !== undefined) return Promise.resolve(v);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
+import { Queue } from './support/queue';
 
 let ep: Endpoint;
 let clock: ManualClock;

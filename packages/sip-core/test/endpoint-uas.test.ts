@@ -8,24 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEndpoint, parseMessage, type Endpoint, type SipMessage } from '../src';
 import { ManualClock } from '../src/transaction/clock';
-
-class Queue<T> {
-  private items: T[] = [];
-  private waiting: ((v: T) => void)[] = [];
-  push(v: T): void {
-    const w = this.waiting.shift();
-    if (w) w(v);
-    else this.items.push(v);
-  }
-  next(): Promise<T> {
-    const v = this.items.shift();
-    if (v !== undefined) return Promise.resolve(v);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
+import { Queue } from './support/queue';
 
 const fixture = (name: string) =>
   readFileSync(join(__dirname, 'fixtures', 'rfc4475', `${name}.dat`)).toString('latin1');

@@ -19,24 +19,7 @@ import {
   type Target,
   type Termination,
 } from '../src';
-
-class Queue<T> {
-  private items: T[] = [];
-  private waiting: ((v: T) => void)[] = [];
-  push(v: T): void {
-    const w = this.waiting.shift();
-    if (w) w(v);
-    else this.items.push(v);
-  }
-  next(): Promise<T> {
-    const v = this.items.shift();
-    if (v !== undefined) return Promise.resolve(v);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
+import { Queue } from './support/queue';
 
 const pidf = (basic: string) =>
   `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:alice@example.com"><tuple id="t"><status><basic>${basic}</basic></status></tuple></presence>`;

@@ -9,24 +9,7 @@ import { parseMessage, SipMessage } from '../src';
 import { ManualClock } from '../src/transaction/clock';
 import { TcpTransport, type TcpTransportOptions } from '../src/transport/tcp';
 import type { Inbound } from '../src/transport/types';
-
-class Queue<T> {
-  private items: T[] = [];
-  private waiting: ((v: T) => void)[] = [];
-  push(v: T): void {
-    const w = this.waiting.shift();
-    if (w) w(v);
-    else this.items.push(v);
-  }
-  next(): Promise<T> {
-    const v = this.items.shift();
-    if (v !== undefined) return Promise.resolve(v);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
+import { Queue } from './support/queue';
 
 /** A raw client socket that collects what it reads until it has `n` octets or the text ends with `until`. */
 class RawClient {

@@ -8,25 +8,7 @@ import { createTracer, MemorySink } from '@ut-testbed/trace';
 import { parseMessage, SipMessage } from '../src';
 import type { Inbound } from '../src/transport/types';
 import { UdpTransport } from '../src/transport/udp';
-
-/** Values pushed by events, awaited one by one. */
-class Queue<T> {
-  private items: T[] = [];
-  private waiting: ((v: T) => void)[] = [];
-  push(v: T): void {
-    const w = this.waiting.shift();
-    if (w) w(v);
-    else this.items.push(v);
-  }
-  next(): Promise<T> {
-    const v = this.items.shift();
-    if (v !== undefined) return Promise.resolve(v);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
+import { Queue } from './support/queue';
 
 let transport: UdpTransport;
 let client: Socket;
