@@ -62,7 +62,12 @@ describe.each(['AKAv2-MD5', 'AKAv1-MD5'] as const)('section 3 with %s', (algorit
     });
     expect(info.get('rspauth')).toBe(expected);
 
-    // the same connection: no new challenge
+    // the same connection: no new challenge, also when the UE repeats its Authorization as it was
+    const repeated = await ue.send('GET', listDoc(IMPU1), {
+      headers: { Authorization: ue.lastAuthorization! },
+    });
+    expect(repeated.status).toBe(200);
+    expect(repeated.socket).toBe(exchanges[0]!.socket);
     const el = await ue.send('PUT', `${listDoc(IMPU1)}/~~/resource-lists/list/entry`, {
       body: '<entry uri="sip:user2_public1@home1.net"/>',
       type: EL,

@@ -6,6 +6,7 @@
  *   IMPI through Sh UDR (IMSPrivateUserIdentity); an initial `Authorization` with an empty nonce and
  *   response names the IMPI itself (the IMS way). Then Cx MAR, and 401 with nonce = base64(RAND || AUTN).
  *   A public identity or IMPI the HSS does not know, or that do not belong together: 403.
+ * - a connection already authenticated: the request passes (credentials for the same IMPI included);
  * - credentials for a nonce we issued: the response checked against XRES (AKAv1: the raw XRES is the
  *   password; AKAv2: base64 HMAC-MD5 over XRES || IK || CK), the nonce count above every count accepted
  *   before (no replay; counts hashed as received, so Android's decimal counts work), then the request goes on
@@ -140,6 +141,9 @@ export class Authenticator {
       return this.challenge({ impi, impu, failures: 0, reason: 'initial' });
     }
     const username = creds.get('username');
+    // on the TLS connection the user authenticated on, credentials it sends again (some phones repeat the
+    // same Authorization, count and all) need no check: the connection is the proof
+    if (bound && username === bound.impi) return this.pass(bound, req, undefined, false);
     const nonce = creds.get('nonce');
     const response = creds.get('response');
     if (username === undefined || nonce === undefined)

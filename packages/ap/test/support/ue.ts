@@ -38,6 +38,8 @@ export class TestUe {
   /** the credentials state after a successful authentication: reused with a higher nc */
   challenge?: Challenge;
   nc = 0;
+  /** the Authorization value of the last answer to a challenge */
+  lastAuthorization?: string;
   /** what the USIM computed for each nonce: a phone keeps RES, CK and IK while it uses the nonce */
   private readonly results = new Map<string, ReturnType<Usim['authenticate']>>();
 
@@ -132,7 +134,8 @@ export class TestUe {
       if (r.status !== 401) return { final: r, exchanges };
       this.challenge = parseChallenges(String(r.headers['www-authenticate']))[0]!;
       this.nc = 0;
-      headers = { ...(o.headers ?? {}), Authorization: this.authorization(method, path, o.body).header };
+      this.lastAuthorization = this.authorization(method, path, o.body).header;
+      headers = { ...(o.headers ?? {}), Authorization: this.lastAuthorization };
     }
     return { final: exchanges[exchanges.length - 1]!, exchanges };
   }
