@@ -1,0 +1,5 @@
+export * from './service';
+export * from './pidf';
+export * from './publications';
+export * from './publish';
+export * from './identity';
