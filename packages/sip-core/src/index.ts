@@ -24,3 +24,4 @@ export * from './dialog/event';
 export * from './dialog/notifier';
 export * from './dialog/subscriber';
 export * from './multipart';
+export * from './interop/sipp';

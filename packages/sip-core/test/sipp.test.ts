@@ -7,70 +7,29 @@
  * foreground child process bounded by -timeout with -timeout_error; its exit code (0: every call
  * succeeded) and its output are asserted.
  */
-import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createTracer, MemorySink } from '@ut-testbed/trace';
-import { createEndpoint, createRequest, type Endpoint, type SipMessage } from '../src';
+import {
+  createEndpoint,
+  createRequest,
+  runSipp,
+  SIPP_BINARY,
+  SIPP_BOUNDED,
+  sippPorts,
+  sippProblems,
+  type Endpoint,
+  type SipMessage,
+  type SippRun,
+} from '../src';
 
-const SIPP = process.env.SIPP ?? '/usr/bin/sipp';
 const scenario = (name: string) => join(__dirname, 'sipp', name);
+const bounded = SIPP_BOUNDED;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts SIPp; resolves when it exits (killed after 20 s, which -timeout 10s should never reach). */
-function sipp(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A port free for UDP and TCP on 127.0.0.1 just now. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    const port = await new Promise<number>((resolve) =>
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
-    );
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (ok) return port;
-  }
-}
-
-/** SIPp's own ports (SIP, RTP echo, control) on free ports, so that runs do not collide. */
-async function sippPorts(): Promise<{ sip: number; args: string[] }> {
-  const [sip, media, control] = [await freePort(), await freePort(), await freePort()];
-  return { sip, args: ['-i', '127.0.0.1', '-p', String(sip), '-mp', String(media), '-cp', String(control)] };
-}
-
-const bounded = ['-m', '1', '-nostdin', '-timeout', '10s', '-timeout_error'];
-
-function expectSuccess(run: Run): void {
+function expectSuccess(run: SippRun): void {
   expect({
     code: run.code,
-    stderr: run.stderr.split('\n').filter((l) => /abort|fail|error|unexpected/i.test(l)),
+    stderr: sippProblems(run),
   }).toEqual({ code: 0, stderr: [] });
   expect(run.stdout).toMatch(/Successful call\s+\|\s+\d+\s+\|\s+1\s/);
   expect(run.stdout).toMatch(/Failed call\s+\|\s+\d+\s+\|\s+0\s/);
@@ -81,8 +40,8 @@ let sink: MemorySink;
 let handled: SipMessage[];
 
 beforeAll(() => {
-  if (!existsSync(SIPP))
-    throw new Error(`SIPp not found at ${SIPP} (Debian package sip-tester; or set SIPP)`);
+  if (!existsSync(SIPP_BINARY))
+    throw new Error(`SIPp not found at ${SIPP_BINARY} (Debian package sip-tester; or set SIPP)`);
 });
 
 beforeEach(async () => {
@@ -114,7 +73,7 @@ describe.each([
 ] as const)('SIPp UAC over %s (-t %s)', (protocol, mode) => {
   test('OPTIONS to the endpoint gets 200 with Allow', async () => {
     const { args } = await sippPorts();
-    const run = await sipp([
+    const run = await runSipp([
       `127.0.0.1:${port(protocol)}`,
       '-sf',
       scenario('options-uac.xml'),
@@ -143,7 +102,7 @@ describe.each([
 
 test('the endpoint sends OPTIONS to a SIPp UAS over UDP and gets its 200', async () => {
   const { sip, args } = await sippPorts();
-  const uas = sipp(['-sf', scenario('options-uas.xml'), '-t', 'u1', ...args, ...bounded]);
+  const uas = runSipp(['-sf', scenario('options-uas.xml'), '-t', 'u1', ...args, ...bounded]);
   // SIPp may not be bound yet when the first request goes: Timer E retransmits it
   const res = await ep.request(
     createRequest({
@@ -167,7 +126,7 @@ test('SIPp sends the same OPTIONS twice (same branch): the same 200 twice, onReq
   const { args } = await sippPorts();
   // -nr: with its own UDP retransmissions on, SIPp takes the second identical 200 for a retransmission of
   // the first and answers it by resending the second OPTIONS, which gets that 200 again, and so on
-  const run = await sipp([
+  const run = await runSipp([
     `127.0.0.1:${port('udp')}`,
     '-sf',
     scenario('options-retrans-uac.xml'),
@@ -193,7 +152,7 @@ describe.each([
 ] as const)('SIPp MESSAGE UAC over %s (-t %s)', (protocol, mode) => {
   test('MESSAGE with a body to the endpoint gets 200; onRequest sees the body', async () => {
     const { args } = await sippPorts();
-    const run = await sipp([
+    const run = await runSipp([
       `127.0.0.1:${port(protocol)}`,
       '-sf',
       scenario('message-uac.xml'),
@@ -217,7 +176,7 @@ describe.each([
 
 test('SIPp sends the same MESSAGE twice (same branch, -nr): the same 200 twice, onRequest once', async () => {
   const { args } = await sippPorts();
-  const run = await sipp([
+  const run = await runSipp([
     `127.0.0.1:${port('udp')}`,
     '-sf',
     scenario('message-retrans-uac.xml'),
