@@ -50,9 +50,9 @@ export class RedisSessionStore implements SessionStore {
     if (!(this.commandTimeoutMs > 0)) throw new RangeError('RedisSessionStore: commandTimeoutMs must be > 0');
     this.redis = new Redis(o.url, {
       lazyConnect: true,
-      // a command issued while the connection is being made waits for it (an AP asks for its ticket keys
-      // right after start); each command is still bounded by commandTimeout, and with no retries per
-      // request a failed connection attempt fails the waiting commands at once
+      // a command issued while the first connection is being made waits for it (an AP asks for its ticket
+      // keys right after start); once that attempt is over, a command finding no connection fails at once
+      // (see the constructor's end), so that a dead Redis costs a handshake nothing
       enableOfflineQueue: true,
       commandTimeout: this.commandTimeoutMs,
       connectTimeout: Math.max(1000, 4 * this.commandTimeoutMs),
@@ -73,6 +73,7 @@ export class RedisSessionStore implements SessionStore {
     this.firstConnect = first;
     void first.then(() => {
       if (this.firstConnect === first) this.firstConnect = undefined;
+      this.redis.options.enableOfflineQueue = false;
     });
   }
 

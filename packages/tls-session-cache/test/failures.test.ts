@@ -77,9 +77,10 @@ describe('a store that fails', () => {
       'getSession',
     ]);
     expect(c.storeErrors).toBe(7);
-    // the command waited for the connection, which failed: no retry per request, so it failed at once
+    // the first connection attempt to a closed port fails at once: a command issued during it waited and
+    // failed with it, one issued after it fails without waiting
     expect(errors[0]?.message).toMatch(
-      /^session store ticketKeys failed: Reached the max retries per request limit/,
+      /^session store ticketKeys failed: (?:Reached the max retries per request limit|Stream isn't writeable)/,
     );
     expect(c).toMatchObject({ fullHandshakes: 3, resumedHandshakes: 1, hits: 0, misses: 0, stored: 0 });
     expect(Date.now() - started).toBeLessThan(2000);
