@@ -3,7 +3,8 @@
  * INVITE server transactions that reject) and the part of a UAS core every method shares. A request reaches
  * `onRequest` once, with a handle to answer it; retransmissions are the transactions'. Requests the endpoint
  * answers itself: 400 without To, From, CSeq or Call-ID; 405 + Allow for a method it knows but is not in
- * `allow` (INVITE always: not implemented), 501 + Allow for a method it does not know; 416, 420 + Unsupported
+ * `allow` (INVITE always: these endpoints serve presence and messaging, never sessions), 501 Not Implemented
+ * + Allow for a method name it does not recognise (RFC 3261 21.5.2); 416, 420 + Unsupported
  * (RFC 3261 8.2); CANCEL (200 when it matches a transaction, else 481: RFC 3261 9.2). ACKs are absorbed by
  * the INVITE transaction they acknowledge, others dropped. Outgoing non-INVITE requests get a fresh branch
  * and this end's Via (with `rport`); `request()` resolves with the final response, or a 408 built here when

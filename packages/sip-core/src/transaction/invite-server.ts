@@ -1,6 +1,7 @@
 /**
- * The INVITE server transaction (RFC 3261 17.2.1, figure 7) for a UAS that rejects INVITEs: it takes one
- * final response 300-699 (a 2xx needs dialogs, not implemented). Completed: on UDP Timer G retransmits the
+ * The INVITE server transaction (RFC 3261 17.2.1, figure 7) for a UAS that rejects INVITEs (these endpoints
+ * never accept a session): it takes one final response 300-699; a 2xx, which would belong to the TU and its
+ * dialog (13.3.1.4), is refused. Completed: on UDP Timer G retransmits the
  * response at T1, 2T1... capped at T2, and a retransmitted INVITE gets it again, until the ACK arrives or
  * Timer H (64*T1) gives up. Confirmed: further ACKs are absorbed for Timer I (T4 on UDP, 0 on TCP). The ACK
  * never goes to the TU.
@@ -48,7 +49,7 @@ export class InviteServerTransaction {
   respond(response: SipMessage): boolean {
     const status = response.status ?? 0;
     if (status >= 200 && status < 300)
-      throw new RangeError('a 2xx to an INVITE needs a dialog and its own retransmissions: not implemented');
+      throw new RangeError('this transaction rejects INVITEs: a 2xx is answered by a TU that keeps a session');
     if (this.current !== 'proceeding') return false;
     this.last = response;
     this.transmit(response);
