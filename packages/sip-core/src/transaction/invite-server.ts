@@ -49,7 +49,9 @@ export class InviteServerTransaction {
   respond(response: SipMessage): boolean {
     const status = response.status ?? 0;
     if (status >= 200 && status < 300)
-      throw new RangeError('this transaction rejects INVITEs: a 2xx is answered by a TU that keeps a session');
+      throw new RangeError(
+        'this transaction rejects INVITEs: a 2xx is answered by a TU that keeps a session',
+      );
     if (this.current !== 'proceeding') return false;
     this.last = response;
     this.transmit(response);
