@@ -6,17 +6,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const TICKS = 100;
+import { cpuSeconds } from '@ut-testbed/service-kit';
 
-/** CPU seconds (user + system, all threads) a process has used, from /proc (Linux). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // the command name (field 2) may hold spaces: count from the ")" that ends it
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
+export { cpuSeconds };
 
 /** The processes whose parent is `pid` (nginx's workers), from /proc. */
 export function childrenOf(pid: number): number[] {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { startServiceProcess } from '@ut-testbed/service-kit';
 
 const BIN = join(__dirname, '..', 'bin', 'ap.js');
 
@@ -20,22 +21,9 @@ describe('ap start', () => {
       cfg,
       'realm: home1.net\nap:\n  listen: { host: 127.0.0.1, port: 0 }\n  hss: { host: 127.0.0.1, port: 1 }\n',
     );
-    const proc = spawn(process.execPath, [BIN, 'start', '--config', cfg], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-    const ready = await new Promise<{ ready: boolean; service: string; endpoints: { https: string } }>(
-      (resolve, reject) => {
-        let out = '';
-        proc.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-        });
-        void exited.then((c) => reject(new Error(`exited ${c}`)));
-      },
-    );
+    const { ready, stop } = await startServiceProcess(BIN, ['start', '--config', cfg]);
     expect(ready).toMatchObject({ ready: true, service: 'ap' });
-    const [host, port] = ready.endpoints.https.split(':') as [string, string];
+    const [host, port] = ready.endpoints.https!.split(':') as [string, string];
     // the generated certificate names xcap.home1.net
     const peer = await new Promise<string>((resolve, reject) => {
       const s = connect(
@@ -49,8 +37,7 @@ describe('ap start', () => {
     });
     expect(peer).toContain('DNS:xcap.home1.net');
     expect(peer).toContain('IP Address:127.0.0.1');
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop()).toBe(0);
   });
 
   it('a bad config exits 2 naming the key', async () => {

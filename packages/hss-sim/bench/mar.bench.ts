@@ -3,19 +3,14 @@
  * with its SQLite database on disk (WAL, synchronous=FULL); this process, on the other core, keeps N
  * MARs in flight on one Diameter connection and measures throughput and latency (p50/p99).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APPLICATION_CX, buildCxMar, DiameterClient, VENDOR_3GPP } from '@ut-testbed/diameter-codec';
+import { cpuSeconds, startServiceProcess } from '@ut-testbed/service-kit';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const DEPTHS = (process.env.BENCH_DEPTHS ?? '1,16,64,256').split(',').map(Number);
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks of 10 ms
-}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hss-bench-'));
@@ -24,32 +19,18 @@ async function main() {
     cfg,
     JSON.stringify({ hss: { listen: { host: '127.0.0.1', port: 0 }, database: join(dir, 'hss.db') } }),
   );
-  const proc = spawn(
-    'taskset',
-    [
-      '-c',
-      '0',
-      process.execPath,
-      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      join(__dirname, '..', 'bin', 'hss-sim.js'),
-      'start',
-      '--config',
-      cfg,
-    ],
+  const svc = await startServiceProcess(
+    join(__dirname, '..', 'bin', 'hss-sim.js'),
+    ['start', '--config', cfg],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      core: 0,
+      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
       env: { ...process.env, LOG_LEVEL: 'warn' },
+      stderr: 'inherit',
     },
   );
-  const ready = await new Promise<{ endpoints: { diameter: string } }>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-    });
-    proc.once('exit', (c) => reject(new Error(`hss-sim exited ${c}`)));
-  });
-  const [host, port] = ready.endpoints.diameter.split(':');
+  const { proc, ready } = svc;
+  const [host, port] = ready.endpoints.diameter!.split(':');
   const client = new DiameterClient({
     host: host!,
     port: Number(port),
@@ -107,8 +88,7 @@ async function main() {
     });
   }
   await client.close();
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
+  await svc.stop();
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write('in flight  MAR/s     p50 ms   p99 ms   hss CPU\n');
   for (const r of results) {

@@ -1,3 +1,4 @@
 export * from './command';
 export * from './listen';
 export * from './admin';
+export * from './process';

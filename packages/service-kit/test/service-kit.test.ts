@@ -3,7 +3,16 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addStartCommand, commandProgram, hostPort, listen, runProgram, startAdmin } from '../src';
+import {
+  addStartCommand,
+  commandProgram,
+  cpuSeconds,
+  hostPort,
+  listen,
+  runProgram,
+  startAdmin,
+  startServiceProcess,
+} from '../src';
 
 const get = (url: string, method = 'GET') =>
   new Promise<{ status: number; body: string; type?: string }>((resolve, reject) => {
@@ -115,5 +124,41 @@ describe('the start command', () => {
     expect(f.err).toEqual(['svc: x.listen: 127.0.0.1:1 is in use\n']);
     const u = program(async () => ({ endpoints: {}, close: async () => undefined }));
     expect(await runProgram('svc', u.p, ['nonsense'], u.io)).toBe(2);
+  });
+});
+
+describe('a service as a process', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kit-proc-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('resolves with its ready line; stop() sends SIGTERM and gives the exit code', async () => {
+    const script = join(dir, 'svc.js');
+    writeFileSync(
+      script,
+      "process.stdout.write(JSON.stringify({ ready: true, service: 'svc', endpoints: { http: '127.0.0.1:1' } }) + '\\n');" +
+        "process.on('SIGTERM', () => process.exit(0)); setInterval(() => undefined, 1000);",
+    );
+    const svc = await startServiceProcess(script, []);
+    expect(svc.ready).toEqual({ ready: true, service: 'svc', endpoints: { http: '127.0.0.1:1' } });
+    expect(cpuSeconds(svc.proc.pid!)).toBeGreaterThanOrEqual(0);
+    expect(await svc.stop()).toBe(0);
+  });
+
+  test('a service that exits before its ready line: rejected with what it said on stderr', async () => {
+    const script = join(dir, 'bad.js');
+    writeFileSync(script, "process.stderr.write('x.listen: 127.0.0.1:1 is in use\\n'); process.exit(1);");
+    await expect(startServiceProcess(script, [])).rejects.toThrow(
+      /exited \(1\) before it was ready\nx\.listen: 127\.0\.0\.1:1 is in use/,
+    );
+  });
+
+  test('CPU seconds of a process from /proc', () => {
+    let x = 0;
+    for (let i = 0; i < 3e7; i++) x += i;
+    expect(x).toBeGreaterThan(0);
+    expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
   });
 });

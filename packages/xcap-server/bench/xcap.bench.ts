@@ -3,9 +3,9 @@
  * on disk (WAL, synchronous=FULL), schema validation on; this process on core 1 keeps N requests in flight
  * over keep-alive connections.
  */
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpuSeconds, startServiceProcess } from '@ut-testbed/service-kit';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,13 +20,6 @@ const DOC = (n: number) =>
   ).join('') +
   '  </list>\n</resource-lists>\n';
 
-/** CPU seconds (user + system, all threads) the process has used, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux)
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'xcap-bench-'));
   const cfg = join(dir, 'c.yaml');
@@ -34,29 +27,16 @@ async function main() {
     cfg,
     JSON.stringify({ xcap: { listen: { host: '127.0.0.1', port: 0 }, database: join(dir, 'x.db') } }),
   );
-  const proc = spawn(
-    'taskset',
-    [
-      '-c',
-      '0',
-      process.execPath,
-      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      join(__dirname, '..', 'bin', 'xcap-server.js'),
-      'start',
-      '--config',
-      cfg,
-    ],
+  const svc = await startServiceProcess(
+    join(__dirname, '..', 'bin', 'xcap-server.js'),
+    ['start', '--config', cfg],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      core: 0,
+      nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      stderr: 'inherit',
     },
   );
-  const ready = await new Promise<{ endpoints: { http: string } }>((resolve) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-    });
-  });
+  const { proc, ready } = svc;
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const call = (method: string, path: string, body?: string, type?: string, user = 'alice') =>
     new Promise<number>((resolve, reject) => {
@@ -143,8 +123,7 @@ async function main() {
     ),
   ];
   agent.destroy();
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
+  await svc.stop();
   rmSync(dir, { recursive: true, force: true });
   const ran = results.filter((r) => r !== undefined);
   for (const r of ran) {

@@ -2,7 +2,8 @@
  * xcap-server as a process: a config with only realm and xcap starts it; SIGTERM exits 0; a kill -9 in the
  * middle of writes loses no answered change and leaves no document half written.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { startServiceProcess } from '@ut-testbed/service-kit';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,18 +11,10 @@ import { join } from 'node:path';
 
 const BIN = join(__dirname, '..', 'bin', 'xcap-server.js');
 
-/** Starts `xcap-server start --config cfg`; resolves with the process and its HTTP endpoint once ready. */
-async function startServer(cfg: string): Promise<{ proc: ChildProcessWithoutNullStreams; http: string }> {
-  const proc = spawn(process.execPath, [BIN, 'start', '--config', cfg], { stdio: 'pipe' });
-  const ready = await new Promise<{ endpoints: { http: string } }>((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-    });
-    proc.once('exit', (c) => reject(new Error(`xcap-server exited ${c}`)));
-  });
-  return { proc, http: ready.endpoints.http };
+/** Starts `xcap-server start --config cfg` and waits for its ready line. */
+async function startServer(cfg: string) {
+  const svc = await startServiceProcess(BIN, ['start', '--config', cfg]);
+  return { ...svc, http: svc.ready.endpoints.http! };
 }
 
 function call(
@@ -72,25 +65,12 @@ describe('xcap-server start', () => {
       cfg,
       `realm: home1.net\nxcap:\n  listen: { host: 127.0.0.1, port: 0 }\n  database: ${join(dir, 'x.db')}\n`,
     );
-    const proc = spawn(process.execPath, [BIN, 'start', '--config', cfg], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-    const ready = await new Promise<{ ready: boolean; service: string; endpoints: { http: string } }>(
-      (resolve, reject) => {
-        let out = '';
-        proc.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-        });
-        void exited.then((c) => reject(new Error(`exited ${c}`)));
-      },
-    );
+    const { ready, stop } = await startServiceProcess(BIN, ['start', '--config', cfg]);
     expect(ready).toMatchObject({ ready: true, service: 'xcap-server' });
     expect(ready.endpoints.http).toMatch(/^127\.0\.0\.1:\d+$/);
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
-        `http://${ready.endpoints.http}/services/xcap-caps/global/index`,
+        `http://${ready.endpoints.http!}/services/xcap-caps/global/index`,
         { headers: { 'X-3GPP-Asserted-Identity': 'sip:a@home1.net' } },
         (res) => {
           res.resume();
@@ -101,8 +81,7 @@ describe('xcap-server start', () => {
       req.end();
     });
     expect(status).toBe(200);
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop()).toBe(0);
   });
 
   it('the admin listener serves health and metrics, with the store commit counters', async () => {
@@ -111,27 +90,21 @@ describe('xcap-server start', () => {
       cfg,
       `realm: home1.net\nxcap:\n  listen: { host: 127.0.0.1, port: 0 }\n  admin: { host: 127.0.0.1, port: 0 }\n  database: ${join(dir, 'admin.db')}\n`,
     );
-    const proc = spawn(process.execPath, [BIN, 'start', '--config', cfg], { stdio: 'pipe' });
-    const ready = await new Promise<{ endpoints: { http: string; admin: string } }>((resolve) => {
-      let out = '';
-      proc.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-      });
-    });
+    const { ready, stop } = await startServiceProcess(BIN, ['start', '--config', cfg]);
+    const { http, admin } = ready.endpoints as { http: string; admin: string };
     try {
       const user = 'sip:m@home1.net';
       const path = `/services/resource-lists/users/${user}/index`;
       const doc = '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"/>';
-      expect((await call(ready.endpoints.http, 'PUT', path, user, doc)).status).toBe(201);
-      expect((await call(ready.endpoints.http, 'PUT', path, user, doc)).status).toBe(200);
-      expect((await call(ready.endpoints.admin, 'GET', '/health', user)).status).toBe(200);
-      const metrics = (await call(ready.endpoints.admin, 'GET', '/metrics', user)).body;
+      expect((await call(http, 'PUT', path, user, doc)).status).toBe(201);
+      expect((await call(http, 'PUT', path, user, doc)).status).toBe(200);
+      expect((await call(admin, 'GET', '/health', user)).status).toBe(200);
+      const metrics = (await call(admin, 'GET', '/metrics', user)).body;
       expect(metrics).toMatch(/^xcap_store_changes_total 2$/m);
       expect(metrics).toMatch(/^xcap_store_transactions_total 2$/m);
       expect(metrics).toMatch(/^xcap_operations_total\{auid="resource-lists"\} 2$/m);
     } finally {
-      proc.kill('SIGTERM');
+      await stop();
     }
   });
 
@@ -187,7 +160,7 @@ describe('xcap-server start', () => {
         if (k === last.k) expect(got.etag).toBe(last.etag);
       }
     } finally {
-      again.proc.kill('SIGTERM');
+      await again.stop();
     }
   });
 
