@@ -67,23 +67,28 @@ afterEach(() => ep.close());
 
 const port = (protocol: 'udp' | 'tcp') => ep.addresses.find((a) => a.protocol === protocol)!.port;
 
+/** One call of a SIPp UAC scenario against the endpoint, over the given transport (-t u1 or t1). */
+async function uac(file: string, protocol: 'udp' | 'tcp', mode: 'u1' | 't1'): Promise<SippRun> {
+  const { args } = await sippPorts();
+  return runSipp([
+    `127.0.0.1:${port(protocol)}`,
+    '-sf',
+    scenario(file),
+    '-t',
+    mode,
+    '-s',
+    'ps',
+    ...args,
+    ...bounded,
+  ]);
+}
+
 describe.each([
   ['udp', 'u1'],
   ['tcp', 't1'],
 ] as const)('SIPp UAC over %s (-t %s)', (protocol, mode) => {
   test('OPTIONS to the endpoint gets 200 with Allow', async () => {
-    const { args } = await sippPorts();
-    const run = await runSipp([
-      `127.0.0.1:${port(protocol)}`,
-      '-sf',
-      scenario('options-uac.xml'),
-      '-t',
-      mode,
-      '-s',
-      'ps',
-      ...args,
-      ...bounded,
-    ]);
+    const run = await uac('options-uac.xml', protocol, mode);
     expectSuccess(run);
     expect(handled.map((m) => [m.method, m.uri, m.get('CSeq')])).toEqual([
       ['OPTIONS', `sip:ps@127.0.0.1:${port(protocol)}`, '1 OPTIONS'],
@@ -151,18 +156,7 @@ describe.each([
   ['tcp', 't1'],
 ] as const)('SIPp MESSAGE UAC over %s (-t %s)', (protocol, mode) => {
   test('MESSAGE with a body to the endpoint gets 200; onRequest sees the body', async () => {
-    const { args } = await sippPorts();
-    const run = await runSipp([
-      `127.0.0.1:${port(protocol)}`,
-      '-sf',
-      scenario('message-uac.xml'),
-      '-t',
-      mode,
-      '-s',
-      'ps',
-      ...args,
-      ...bounded,
-    ]);
+    const run = await uac('message-uac.xml', protocol, mode);
     expectSuccess(run);
     expect(handled.map((m) => [m.method, m.get('CSeq'), m.get('Content-Type'), m.body.toString()])).toEqual([
       ['MESSAGE', '1 MESSAGE', 'text/plain', 'hello from sipp\r\n'],
