@@ -133,6 +133,18 @@ describe('authentication failures', () => {
     expect(r.status).toBe(403);
   });
 
+  it('limits: a body over 1 MiB gets 413 and the connection closed; headers over 16 KiB get 400', async () => {
+    const big = net.ue();
+    const r = await big.send('PUT', listDoc(IMPU1, 'big'), { body: 'x'.repeat(1024 * 1024 + 1), type: RL });
+    expect(r.status).toBe(413);
+    await new Promise<void>((resolve) =>
+      r.socket.readableEnded ? resolve() : r.socket.once('end', () => resolve()),
+    );
+    const heavy = net.ue();
+    const h = await heavy.send('GET', listDoc(IMPU1), { headers: { 'X-Padding': 'p'.repeat(17 * 1024) } });
+    expect(h.status).toBe(400);
+  });
+
   it('a malformed X-3GPP-Intended-Identity: 400', async () => {
     const r = await net
       .ue()
