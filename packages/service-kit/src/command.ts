@@ -53,8 +53,9 @@ export function addStartCommand(
     .option('--config <file>', 'configuration file (default config/testbed.yaml when present)')
     .action(async (opts: { config?: string }) => {
       const svc = await o.start(commandConfig(opts.config));
-      o.io.out(JSON.stringify({ ready: true, service: o.service, endpoints: svc.endpoints }) + '\n');
+      // the signal handlers first: whoever reads the ready line may send SIGTERM at once
       o.onStarted(() => svc.close());
+      o.io.out(JSON.stringify({ ready: true, service: o.service, endpoints: svc.endpoints }) + '\n');
     });
 }
 

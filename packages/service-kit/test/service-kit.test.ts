@@ -138,8 +138,9 @@ describe('a service as a process', () => {
     const script = join(dir, 'svc.js');
     writeFileSync(
       script,
-      "process.stdout.write(JSON.stringify({ ready: true, service: 'svc', endpoints: { http: '127.0.0.1:1' } }) + '\\n');" +
-        "process.on('SIGTERM', () => process.exit(0)); setInterval(() => undefined, 1000);",
+      // as a service does: the SIGTERM handler is in place before the ready line goes out
+      "process.on('SIGTERM', () => process.exit(0)); setInterval(() => undefined, 1000);" +
+        "process.stdout.write(JSON.stringify({ ready: true, service: 'svc', endpoints: { http: '127.0.0.1:1' } }) + '\\n');",
     );
     const svc = await startServiceProcess(script, []);
     expect(svc.ready).toEqual({ ready: true, service: 'svc', endpoints: { http: '127.0.0.1:1' } });
