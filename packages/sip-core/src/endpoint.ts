@@ -23,7 +23,15 @@ import { buildResponse, type ExtraHeaders } from './transaction/response';
 import { timerValues, type TimerValues } from './transaction/timers';
 import { hostPort } from './transport/receive';
 import { TcpTransport } from './transport/tcp';
-import type { HostPort, Inbound, Protocol, Target, Transport, TransportOptions } from './transport/types';
+import type {
+  HostPort,
+  Inbound,
+  Protocol,
+  StreamConnection,
+  Target,
+  Transport,
+  TransportOptions,
+} from './transport/types';
 import { UdpTransport } from './transport/udp';
 import { topVia } from './transport/via';
 import { parseCSeq } from './validate';
@@ -51,6 +59,8 @@ export interface ServerTransactionHandle {
   readonly request: SipMessage;
   /** where the request came from */
   readonly source: Target;
+  /** TCP: the connection it came on (a dialog it creates sends its requests back over it while open) */
+  readonly connection?: StreamConnection;
   /** the To tag this end's responses get when the request has none (a UAS dialog's local tag) */
   readonly tag: string;
   /**
@@ -198,6 +208,7 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
     const handle: ServerTransactionHandle = {
       request: m,
       source: { protocol: inbound.transport.protocol, ...inbound.source },
+      ...(inbound.connection ? { connection: inbound.connection } : {}),
       tag,
       respond(status, reason, extraHeaders, body) {
         const r = buildResponse(m, status, reason, {

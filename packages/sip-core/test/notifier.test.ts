@@ -19,6 +19,8 @@ import {
   type Target,
   type Termination,
 } from '../src';
+import { once } from 'node:events';
+import * as net from 'node:net';
 import { Queue } from './support/queue';
 
 const pidf = (basic: string) =>
@@ -55,6 +57,7 @@ beforeEach(async () => {
   ue = await createEndpoint({
     transports,
     allow: ['NOTIFY'],
+    supported: ['eventlist'],
     clock,
     onRequest: (req, tx) => {
       subscriber.handle(req, tx);
@@ -285,5 +288,109 @@ describe.each(['udp', 'tcp'] as const)('over %s', (protocol) => {
     const got = [await notes.next(), await notes.next(), await notes.next()];
     expect(got.map(cseq)).toEqual([2, 3, 4]);
     expect(sub.notifications).toHaveLength(4);
+  });
+});
+
+describe('over TCP, the subscriber connection', () => {
+  /** A raw TCP client: what it writes, and the SIP messages read back, split on Content-Length. */
+  async function rawClient(port: number) {
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const messages = new Queue<string>();
+    let buf = '';
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/\r\nContent-Length: *(\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        messages.push(buf.slice(0, end + 4 + length));
+        buf = buf.slice(end + 4 + length);
+      }
+    });
+    return { socket, messages, local: socket.localPort! };
+  }
+
+  test('NOTIFYs go back over the connection of the SUBSCRIBE, not to a Contact where nothing listens', async () => {
+    const port = ps.addresses.find((a) => a.protocol === 'tcp')!.port;
+    const c = await rawClient(port);
+    const closed = net.createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    c.socket.write(
+      [
+        'SUBSCRIBE sip:alice@example.com SIP/2.0',
+        `Via: SIP/2.0/TCP 127.0.0.1:${c.local};branch=z9hG4bK-raw-1`,
+        'Max-Forwards: 70',
+        'From: <sip:bob@example.com>;tag=raw1',
+        'To: <sip:alice@example.com>',
+        'Call-ID: raw-flow-1',
+        'CSeq: 1 SUBSCRIBE',
+        `Contact: <sip:bob@127.0.0.1:${deadPort};transport=tcp>`,
+        'Event: presence',
+        'Expires: 600',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const answers = [await c.messages.next(), await c.messages.next()];
+    const ok = answers.find((m) => m.startsWith('SIP/2.0 '))!;
+    const notify = answers.find((m) => m.startsWith('NOTIFY '))!;
+    expect(ok.split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+    expect(notify.split('\r\n')[0]).toBe(`NOTIFY sip:bob@127.0.0.1:${deadPort};transport=tcp SIP/2.0`);
+    expect(notify).toContain('\r\nSubscription-State: active;expires=600\r\n');
+    const d = notifier.subscriptions[0]!.dialog;
+    expect(d.destination()).toEqual({ protocol: 'tcp', host: '127.0.0.1', port: c.local });
+    c.socket.destroy();
+    await d.flow!.closed;
+    // once the connection is gone the Contact is the target again
+    expect(d.destination()).toEqual({ protocol: 'tcp', host: '127.0.0.1', port: deadPort });
+  });
+});
+
+describe('package headers and rejections with headers', () => {
+  const target = (): Target => ps.addresses.find((a) => a.protocol === 'udp')!;
+  test('headers() go on the 200 and on every NOTIFY; a rejection carries its headers', async () => {
+    notifier.addPackage('list', {
+      accept: ['multipart/related'],
+      onSubscribe: (_s, req) =>
+        req.get('Supported')?.includes('eventlist')
+          ? 'accept'
+          : { reject: 421, reason: 'Extension Required', headers: [['Require', 'eventlist']] },
+      headers: () => [['Require', 'eventlist']],
+      state: () => ({ contentType: 'multipart/related;boundary=x', body: '--x--\r\n' }),
+    });
+    const req = (supported: boolean) =>
+      createRequest({
+        method: 'SUBSCRIBE',
+        uri: 'sip:list@example.com',
+        from: '<sip:bob@example.com>',
+        to: '<sip:list@example.com>',
+        headers: [
+          ['Event', 'list'],
+          ['Contact', `<sip:bob@127.0.0.1:${ue.addresses[0]!.port}>`],
+          ...(supported ? [['Supported', 'eventlist'] as [string, string]] : []),
+        ],
+      });
+    const refused = await ue.request(req(false), target());
+    expect([refused.status, refused.get('Require')]).toEqual([421, 'eventlist']);
+    expect(notifier.subscriptions).toEqual([]);
+
+    const sub = await subscriber.subscribe({
+      target: target(),
+      uri: 'sip:list@example.com',
+      from: '<sip:bob@example.com>',
+      event: 'list',
+      expires: 600,
+      headers: [['Supported', 'eventlist']],
+      onNotify: (n) => notes.push(n),
+    });
+    expect(sub.response!.get('Require')).toBe('eventlist');
+    const n = await notes.next();
+    expect(n.request.get('Require')).toBe('eventlist');
   });
 });

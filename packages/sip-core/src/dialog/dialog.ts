@@ -16,7 +16,7 @@ import type { SipMessage } from '../message';
 import { parseNameAddr } from '../name-addr';
 import { createRequest } from '../endpoint';
 import type { ExtraHeaders } from '../transaction/response';
-import type { Protocol, Target } from '../transport/types';
+import type { Protocol, StreamConnection, Target } from '../transport/types';
 import type { SipUri } from '../uri';
 import { parseCSeq } from '../validate';
 
@@ -70,6 +70,12 @@ export class Dialog {
   readonly secure: boolean;
   /** the transport to use when the route or target URI names none (the one the dialog was created over) */
   readonly protocol: Protocol;
+  /**
+   * The TCP connection the other end reached us over. While it is open and there is no route set, requests
+   * go back over it rather than to the remote target: the target's port is usually a listening port the
+   * other end may not have (a phone behind NAT, SIPp with -t t1), while its connection reaches it.
+   */
+  flow: StreamConnection | undefined;
 
   constructor(o: {
     id: DialogId;
@@ -91,6 +97,7 @@ export class Dialog {
     this.remoteSeq = o.remoteSeq;
     this.secure = o.secure;
     this.protocol = o.protocol;
+    this.flow = undefined;
   }
 
   get key(): string {
@@ -199,9 +206,13 @@ export class Dialog {
     if (target !== undefined) this.remoteTarget = target;
   }
 
-  /** Where the next in-dialog request goes: the first route (its host, port, transport), else the remote target. */
+  /**
+   * Where the next in-dialog request goes: the first route (its host, port, transport), else the open flow,
+   * else the remote target.
+   */
   destination(): Target {
     const first = this.routeSet[0];
+    if (first === undefined && this.flow?.open) return { protocol: 'tcp', ...this.flow.remote };
     return uriTarget(first !== undefined ? parseNameAddr(first).uri : this.remoteTarget, this.protocol);
   }
 }

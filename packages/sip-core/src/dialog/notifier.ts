@@ -36,7 +36,8 @@ import { acceptable, formatEvent, parseEvent, type EventValue } from './event';
 export type TerminationReason =
   'deactivated' | 'probation' | 'rejected' | 'timeout' | 'giveup' | 'noresource' | 'invariant';
 
-export type SubscribeDecision = 'accept' | 'pending' | { reject: number; reason?: string };
+export type SubscribeDecision =
+  'accept' | 'pending' | { reject: number; reason?: string; headers?: ExtraHeaders };
 
 export interface NotifyContent {
   contentType: string;
@@ -54,6 +55,8 @@ export interface EventPackage {
   onSubscribe(sub: Subscription, req: SipMessage): SubscribeDecision | Promise<SubscribeDecision>;
   /** the body of a NOTIFY for an active subscription (undefined: no body) */
   state(sub: Subscription): NotifyContent | undefined;
+  /** headers of the 200 to the initial SUBSCRIBE and of every NOTIFY (e.g. `Require: eventlist`, RFC 4662 5.2) */
+  headers?(sub: Subscription): ExtraHeaders;
   /** the subscription ended (after the final NOTIFY was queued, or without one when a NOTIFY failed) */
   onTerminated?(sub: Subscription, why: Termination): void;
 }
@@ -255,11 +258,12 @@ export class Notifier {
       return;
     }
     const dialog = Dialog.fromRequest(req, tx.tag, tx.source.protocol);
+    dialog.flow = tx.connection;
     const sub = new Sub(event, dialog, req, pkg);
     sub.expiresAt = this.clock.now() + exp.granted * 1000;
     const decision = await pkg.onSubscribe(sub, req);
     if (typeof decision === 'object') {
-      tx.respond(decision.reject, decision.reason ?? 'Rejected');
+      tx.respond(decision.reject, decision.reason ?? 'Rejected', decision.headers);
       return;
     }
     if (this.closed) return;
@@ -269,6 +273,7 @@ export class Notifier {
       ['Contact', this.contact(tx.source.protocol)],
       ...req.getAll('Record-Route').map((r) => ['Record-Route', r] as const),
       ['Allow-Events', this.allowEvents()],
+      ...(pkg.headers?.(sub) ?? []),
     ]);
     if (!ok) return; // the transaction ended while the package was deciding
     this.dialogs.add(dialog);
@@ -299,6 +304,7 @@ export class Notifier {
       return;
     }
     dialog.refreshTarget(req);
+    if (tx.connection) dialog.flow = tx.connection;
     const exp = this.expiresOf(req, sub.pkg);
     if ('tooBrief' in exp) {
       tx.respond(423, 'Interval Too Brief', [['Min-Expires', String(exp.tooBrief)]]);
@@ -373,10 +379,11 @@ export class Notifier {
       state = `${sub.state};expires=${remaining}`;
       content = sub.state === 'active' ? sub.pkg.state(sub) : undefined;
     }
-    const headers: [string, string][] = [
+    const headers: (readonly [string, string])[] = [
       ['Event', formatEvent(sub.event)],
       ['Subscription-State', state],
       ['Contact', this.contact(sub.dialog.protocol)],
+      ...(sub.pkg.headers?.(sub) ?? []),
     ];
     if (content) headers.push(['Content-Type', content.contentType]);
     const req = sub.dialog.createRequest('NOTIFY', headers, content?.body);

@@ -54,6 +54,8 @@ export class ClientSubscription {
   /** the expiration the last 2xx granted (seconds) */
   expires: number | undefined;
   reason: string | undefined;
+  /** the 2xx to the initial SUBSCRIBE */
+  response: SipMessage | undefined;
   readonly notifications: Notification[] = [];
   readonly terminated: Promise<Notification | undefined>;
   resolveTerminated!: (n: Notification | undefined) => void;
@@ -127,6 +129,7 @@ export class Subscriber {
       throw new SubscribeError(res);
     }
     sub.expires = Number(res.get('Expires') ?? o.expires);
+    sub.response = res;
     if (!sub.dialog) {
       const d = Dialog.fromResponse(base, res, o.target.protocol);
       sub.dialog = d;
