@@ -91,7 +91,7 @@ export interface EndpointOptions {
   t2?: number;
   t4?: number;
   tracer?: Tracer;
-  iface?: TraceIface;
+  iface?: TraceIface | ((peer: HostPort) => TraceIface);
   name?: string;
   peerName?: (peer: HostPort) => string;
   /** TCP connections without traffic for this long are closed (default 180 s) */

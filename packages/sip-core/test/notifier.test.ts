@@ -394,3 +394,25 @@ describe('package headers and rejections with headers', () => {
     expect(n.request.get('Require')).toBe('eventlist');
   });
 });
+
+test('{ terminate }: 200, then one NOTIFY terminated;reason=rejected without a body', async () => {
+  decision = { terminate: 'rejected' };
+  const sub = await subscriber.subscribe({
+    target: ps.addresses.find((a) => a.protocol === 'udp')!,
+    uri: 'sip:alice@example.com',
+    from: '<sip:bob@example.com>',
+    event: 'presence',
+    expires: 600,
+    onNotify: (n) => notes.push(n),
+  });
+  expect(sub.response!.status).toBe(200);
+  const n = await notes.next();
+  expect([n.request.get('Subscription-State'), n.request.get('Content-Type'), n.body.length]).toEqual([
+    'terminated;reason=rejected',
+    undefined,
+    0,
+  ]);
+  expect((await sub.terminated)?.reason).toBe('rejected');
+  expect(notifier.subscriptions).toEqual([]);
+  expect(terminations).toEqual([{ by: 'owner', reason: 'rejected' }]);
+});

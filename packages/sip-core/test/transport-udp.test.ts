@@ -172,3 +172,39 @@ test('send() puts one message in one datagram to the target; CRLF datagrams are 
   ]);
   expect(sink.events.map((e) => e.to.port)).toEqual([transport.address.port, clientPort]);
 });
+
+test('the trace interface can depend on the other end (ISC from a trusted peer, Gm from others)', async () => {
+  const own = new MemorySink();
+  const t = await UdpTransport.listen({
+    host: '127.0.0.1',
+    port: 0,
+    onMessage: (m) => inbox.push(m),
+    tracer: createTracer({ sinks: [own] }),
+    iface: (peer) => (peer.port === clientPort ? 'ISC' : 'Gm'),
+  });
+  const other = createSocket('udp4');
+  await new Promise<void>((resolve) => other.bind(0, '127.0.0.1', resolve));
+  try {
+    for (const [sock, n] of [
+      [client, 1],
+      [other, 2],
+    ] as const) {
+      await new Promise<void>((resolve, reject) =>
+        sock.send(
+          Buffer.from(options(`SIP/2.0/UDP 127.0.0.1:${sock.address().port};branch=z9hG4bKi${n}`, n)),
+          t.address.port,
+          '127.0.0.1',
+          (e) => (e ? reject(e) : resolve()),
+        ),
+      );
+      await inbox.next();
+    }
+    expect(own.events.map((e) => [e.iface, e.from.port])).toEqual([
+      ['ISC', clientPort],
+      ['Gm', other.address().port],
+    ]);
+  } finally {
+    await t.close();
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  }
+});

@@ -36,8 +36,16 @@ import { acceptable, formatEvent, parseEvent, type EventValue } from './event';
 export type TerminationReason =
   'deactivated' | 'probation' | 'rejected' | 'timeout' | 'giveup' | 'noresource' | 'invariant';
 
+/**
+ * accept (active), pending, a rejection with a status, or `{ terminate }`: 200, then at once one NOTIFY
+ * `terminated;reason=...` without a body (RFC 5025 3.2.1 block: terminated;reason=rejected, which tells the
+ * watcher no more than a 200 does about whether the presentity exists).
+ */
 export type SubscribeDecision =
-  'accept' | 'pending' | { reject: number; reason?: string; headers?: ExtraHeaders };
+  | 'accept'
+  | 'pending'
+  | { reject: number; reason?: string; headers?: ExtraHeaders }
+  | { terminate: TerminationReason };
 
 export interface NotifyContent {
   contentType: string;
@@ -262,7 +270,7 @@ export class Notifier {
     const sub = new Sub(event, dialog, req, pkg);
     sub.expiresAt = this.clock.now() + exp.granted * 1000;
     const decision = await pkg.onSubscribe(sub, req);
-    if (typeof decision === 'object') {
+    if (typeof decision === 'object' && 'reject' in decision) {
       tx.respond(decision.reject, decision.reason ?? 'Rejected', decision.headers);
       return;
     }
@@ -276,6 +284,14 @@ export class Notifier {
       ...(pkg.headers?.(sub) ?? []),
     ]);
     if (!ok) return; // the transaction ended while the package was deciding
+    if (typeof decision === 'object') {
+      void this.end(
+        sub,
+        { by: 'owner', reason: decision.terminate },
+        { reason: decision.terminate, body: false },
+      );
+      return;
+    }
     this.dialogs.add(dialog);
     this.subs.set(subKey(dialog, event), sub);
     if (exp.granted === 0) {

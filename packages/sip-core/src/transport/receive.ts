@@ -49,7 +49,7 @@ export function hostPort(a: HostPort): string {
 /** Emits the trace events of one transport. */
 export class TransportTrace {
   private readonly tracer: Tracer;
-  private readonly iface: TraceIface;
+  private readonly iface: (peer: HostPort) => TraceIface;
   private readonly name: string;
   private readonly peerName: (peer: HostPort) => string;
 
@@ -58,7 +58,8 @@ export class TransportTrace {
     o: Pick<TransportOptions, 'tracer' | 'iface' | 'name' | 'peerName'>,
   ) {
     this.tracer = o.tracer ?? noopTracer;
-    this.iface = o.iface ?? 'Gm';
+    const iface = o.iface ?? 'Gm';
+    this.iface = typeof iface === 'function' ? iface : () => iface;
     this.name = o.name ?? 'sip';
     this.peerName = o.peerName ?? (() => 'peer');
   }
@@ -66,7 +67,7 @@ export class TransportTrace {
   sent(local: HostPort, remote: HostPort, bytes: Buffer, summary: string): void {
     if (!this.tracer.enabled) return;
     this.tracer.emit({
-      iface: this.iface,
+      iface: this.iface(remote),
       proto: 'sip',
       transport: this.transport,
       from: { name: this.name, host: local.host, port: local.port },
@@ -79,7 +80,7 @@ export class TransportTrace {
   received(local: HostPort, remote: HostPort, bytes: Buffer, summary: string): void {
     if (!this.tracer.enabled) return;
     this.tracer.emit({
-      iface: this.iface,
+      iface: this.iface(remote),
       proto: 'sip',
       transport: this.transport,
       from: { name: this.peerName(remote), host: remote.host, port: remote.port },

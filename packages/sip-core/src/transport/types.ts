@@ -55,8 +55,8 @@ export interface TransportOptions {
   /** receives every well-formed message (bad requests are answered and bad responses dropped here) */
   onMessage: (inbound: Inbound) => void;
   tracer?: Tracer;
-  /** the trace interface, e.g. 'Gm' (default 'Gm') */
-  iface?: TraceIface;
+  /** the trace interface, e.g. 'Gm' (default 'Gm'), or one by the other end (an AS: ISC from the S-CSCF, Gm else) */
+  iface?: TraceIface | ((peer: HostPort) => TraceIface);
   /** the trace name of this end (default 'sip') */
   name?: string;
   /** the trace name of the other end (default 'peer') */
