@@ -30,11 +30,13 @@ let watcher: Endpoint;
 let notifier: Notifier;
 let got: Queue<Got>;
 let terminations: Termination[];
+let causes: string[];
 
 beforeEach(async () => {
   clock = new ManualClock();
   got = new Queue();
   terminations = [];
+  causes = [];
   ps = await createEndpoint({
     transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
     allow: ['SUBSCRIBE'],
@@ -53,7 +55,10 @@ beforeEach(async () => {
   notifier.addPackage('presence', {
     accept: ['application/pidf+xml'],
     onSubscribe: () => 'accept',
-    state: () => ({ contentType: 'application/pidf+xml', body: '<presence/>' }),
+    state: (_s, cause) => {
+      causes.push(cause);
+      return { contentType: 'application/pidf+xml', body: '<presence/>' };
+    },
     onTerminated: (_s, why) => terminations.push(why),
   });
 });
@@ -154,6 +159,7 @@ test('503 with Retry-After keeps the subscription and resends the state after th
   retry.tx.respond(200, 'OK');
   await notifier.settled(sub);
   expect([sub.state, terminations]).toEqual(['active', []]);
+  expect(causes).toEqual(['initial', 'update', 'retry']); // a package with partial state sends full state again
 });
 
 test('500 three times in a row (two retries, retryMs apart) ends the subscription', async () => {

@@ -35,12 +35,14 @@ let basic: string;
 let decision: SubscribeDecision;
 let terminations: Termination[];
 let notes: Queue<Notification>;
+let causes: string[];
 
 beforeEach(async () => {
   clock = new ManualClock();
   basic = 'open';
   decision = 'accept';
   terminations = [];
+  causes = [];
   notes = new Queue();
   const transports = [
     { protocol: 'udp' as const, host: '127.0.0.1', port: 0 },
@@ -70,7 +72,11 @@ beforeEach(async () => {
     maxExpires: 3600,
     defaultExpires: 600,
     onSubscribe: () => decision,
-    state: () => ({ contentType: 'application/pidf+xml', body: pidf(basic) }),
+    state: (_s, cause) => {
+      causes.push(cause);
+      return { contentType: 'application/pidf+xml', body: pidf(basic) };
+    },
+    onCreated: (s) => causes.push(`created ${s.state}`),
     onTerminated: (_s, why) => terminations.push(why),
   });
   subscriber = createSubscriber({ endpoint: ue });
@@ -272,6 +278,27 @@ describe.each(['udp', 'tcp'] as const)('over %s', (protocol) => {
     const r2 = await ps.request(stale, d.destination());
     expect(r2.status).toBe(500);
     expect(sub.notifications).toHaveLength(2);
+  });
+
+  test('state() is told why: initial, update, refresh, final; onCreated before the first NOTIFY', async () => {
+    const sub = await subscribe();
+    await notes.next();
+    await notifier.notify(notifier.subscriptions[0]!);
+    await notes.next();
+    await sub.refresh();
+    await notes.next();
+    await sub.unsubscribe();
+    await notes.next();
+    expect(causes).toEqual(['created active', 'initial', 'update', 'refresh', 'final']);
+  });
+
+  test('pending then activate(): the first NOTIFY with state is initial', async () => {
+    decision = 'pending';
+    await subscribe();
+    expect((await notes.next()).body.length).toBe(0);
+    await notifier.activate(notifier.subscriptions[0]!);
+    expect((await notes.next()).body.toString()).toBe(pidf('open'));
+    expect(causes).toEqual(['created pending', 'initial']);
   });
 
   test('NOTIFYs of one subscription go one at a time, in order, CSeq increasing', async () => {

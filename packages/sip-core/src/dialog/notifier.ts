@@ -61,13 +61,26 @@ export interface EventPackage {
   defaultExpires?: number;
   /** an initial SUBSCRIBE (not refreshes): accept, keep pending, or reject with a status */
   onSubscribe(sub: Subscription, req: SipMessage): SubscribeDecision | Promise<SubscribeDecision>;
-  /** the body of a NOTIFY for an active subscription (undefined: no body) */
-  state(sub: Subscription): NotifyContent | undefined;
+  /**
+   * The body of a NOTIFY for an active subscription (undefined: no body), read when the NOTIFY is sent (the
+   * final one: when the subscription ends). `cause` lets a package with partial state (RFC 3857, RFC 4662)
+   * send full state where it must: on the first NOTIFY with state, on a refresh, after a failed NOTIFY.
+   */
+  state(sub: Subscription, cause: NotifyCause): NotifyContent | undefined;
+  /** the subscription exists: its 200 was sent (called before its first NOTIFY is queued) */
+  onCreated?(sub: Subscription): void;
   /** headers of the 200 to the initial SUBSCRIBE and of every NOTIFY (e.g. `Require: eventlist`, RFC 4662 5.2) */
   headers?(sub: Subscription): ExtraHeaders;
   /** the subscription ended (after the final NOTIFY was queued, or without one when a NOTIFY failed) */
   onTerminated?(sub: Subscription, why: Termination): void;
 }
+
+/**
+ * Why a NOTIFY is sent: `initial` the first one after the 200, or the first after pending → active;
+ * `refresh` a SUBSCRIBE refresh; `update` notify() for a change; `retry` again after a failed NOTIFY; `final`
+ * the terminated one.
+ */
+export type NotifyCause = 'initial' | 'refresh' | 'update' | 'retry' | 'final';
 
 export interface Termination {
   by: 'expired' | 'unsubscribed' | 'fetched' | 'owner' | 'notify-failed';
@@ -173,7 +186,7 @@ export class Notifier {
   notify(sub: Subscription): Promise<SipMessage | undefined> {
     const s = sub as Sub;
     if (s.state === 'terminated') return Promise.resolve(undefined);
-    return this.enqueue(s);
+    return this.enqueue(s, 'update');
   }
 
   /** Resolves once no NOTIFY of this subscription is queued or waiting for its response. */
@@ -191,7 +204,7 @@ export class Notifier {
     const s = sub as Sub;
     if (s.state === 'terminated') return Promise.resolve(undefined);
     s.state = 'active';
-    return this.enqueue(s);
+    return this.enqueue(s, 'initial');
   }
 
   /** Ends a subscription with a final NOTIFY `terminated;reason=...` (and `retry-after`). */
@@ -284,6 +297,7 @@ export class Notifier {
       ...(pkg.headers?.(sub) ?? []),
     ]);
     if (!ok) return; // the transaction ended while the package was deciding
+    pkg.onCreated?.(sub);
     if (typeof decision === 'object') {
       void this.end(
         sub,
@@ -303,7 +317,7 @@ export class Notifier {
       return;
     }
     this.arm(sub, exp.granted);
-    void this.enqueue(sub);
+    void this.enqueue(sub, 'initial');
   }
 
   private async inDialog(req: SipMessage, tx: ServerTransactionHandle): Promise<void> {
@@ -336,7 +350,7 @@ export class Notifier {
       return;
     }
     this.arm(sub, exp.granted);
-    void this.enqueue(sub);
+    void this.enqueue(sub, 'refresh');
   }
 
   private arm(sub: Sub, seconds: number): void {
@@ -352,7 +366,7 @@ export class Notifier {
   /** Marks the subscription over, queues its final NOTIFY, tells the package. */
   private end(sub: Sub, why: Termination, final: FinalNotify): Promise<SipMessage | undefined> {
     this.forget(sub, why);
-    const p = this.enqueue(sub, final);
+    const p = this.enqueue(sub, 'final', final);
     sub.pkg.onTerminated?.(sub, why);
     return p;
   }
@@ -367,19 +381,24 @@ export class Notifier {
     this.dialogs.delete(sub.dialog.id);
   }
 
-  private enqueue(sub: Sub, final?: FinalNotify): Promise<SipMessage | undefined> {
+  private enqueue(sub: Sub, cause: NotifyCause, final?: FinalNotify): Promise<SipMessage | undefined> {
     sub.queued++;
     // the body of a final NOTIFY is the state at the time of termination
-    const finalBody = final?.body ? sub.pkg.state(sub) : undefined;
+    const finalBody = final?.body ? sub.pkg.state(sub, 'final') : undefined;
     const p = sub.chain.then(async () => {
       sub.queued--;
-      return this.send(sub, final, finalBody);
+      return this.send(sub, cause, final, finalBody);
     });
     sub.chain = p.catch((e: unknown) => this.o.onError?.(e));
     return p;
   }
 
-  private async send(sub: Sub, final: FinalNotify | undefined, finalBody: NotifyContent | undefined) {
+  private async send(
+    sub: Sub,
+    cause: NotifyCause,
+    final: FinalNotify | undefined,
+    finalBody: NotifyContent | undefined,
+  ) {
     if (sub.finalSent || this.closed) return undefined;
     if (!final && sub.state === 'terminated') return undefined;
     let state: string;
@@ -393,7 +412,7 @@ export class Notifier {
     } else {
       const remaining = Math.max(0, Math.ceil((sub.expiresAt - this.clock.now()) / 1000));
       state = `${sub.state};expires=${remaining}`;
-      content = sub.state === 'active' ? sub.pkg.state(sub) : undefined;
+      content = sub.state === 'active' ? sub.pkg.state(sub, cause) : undefined;
     }
     const headers: (readonly [string, string])[] = [
       ['Event', formatEvent(sub.event)],
@@ -419,7 +438,7 @@ export class Notifier {
       const mark = sub.sent;
       sub.retryTimer = this.clock.setTimeout(() => {
         // not when a newer NOTIFY went or is queued: it carries the current state already
-        if (!over(sub) && sub.sent === mark && sub.queued === 0) void this.enqueue(sub);
+        if (!over(sub) && sub.sent === mark && sub.queued === 0) void this.enqueue(sub, 'retry');
       }, wait);
       return res;
     }
