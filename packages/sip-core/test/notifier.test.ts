@@ -77,6 +77,7 @@ beforeEach(async () => {
       return { contentType: 'application/pidf+xml', body: pidf(basic) };
     },
     onCreated: (s) => causes.push(`created ${s.state}`),
+    onRefreshed: (s) => causes.push(`refreshed ${(s.expiresAt - clock.now()) / 1000}`),
     onTerminated: (_s, why) => terminations.push(why),
   });
   subscriber = createSubscriber({ endpoint: ue });
@@ -289,7 +290,7 @@ describe.each(['udp', 'tcp'] as const)('over %s', (protocol) => {
     await notes.next();
     await sub.unsubscribe();
     await notes.next();
-    expect(causes).toEqual(['created active', 'initial', 'update', 'refresh', 'final']);
+    expect(causes).toEqual(['created active', 'initial', 'update', 'refreshed 600', 'refresh', 'final']);
   });
 
   test('pending then activate(): the first NOTIFY with state is initial', async () => {

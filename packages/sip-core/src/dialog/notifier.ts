@@ -69,6 +69,8 @@ export interface EventPackage {
   state(sub: Subscription, cause: NotifyCause): NotifyContent | undefined;
   /** the subscription exists: its 200 was sent (called before its first NOTIFY is queued) */
   onCreated?(sub: Subscription): void;
+  /** a refresh was accepted (expiresAt is the new expiry) */
+  onRefreshed?(sub: Subscription): void;
   /** headers of the 200 to the initial SUBSCRIBE and of every NOTIFY (e.g. `Require: eventlist`, RFC 4662 5.2) */
   headers?(sub: Subscription): ExtraHeaders;
   /** the subscription ended (after the final NOTIFY was queued, or without one when a NOTIFY failed) */
@@ -350,6 +352,7 @@ export class Notifier {
       return;
     }
     this.arm(sub, exp.granted);
+    sub.pkg.onRefreshed?.(sub);
     void this.enqueue(sub, 'refresh');
   }
 
