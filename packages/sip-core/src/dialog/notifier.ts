@@ -29,7 +29,7 @@ import type { Endpoint, ServerTransactionHandle } from '../endpoint';
 import type { SipMessage } from '../message';
 import { systemClock, type Clock } from '../transaction/clock';
 import type { ExtraHeaders } from '../transaction/response';
-import type { Protocol } from '../transport/types';
+import type { Protocol, Target } from '../transport/types';
 import { Dialog, DialogTable, requestDialogId, tagParam } from './dialog';
 import { acceptable, formatEvent, parseEvent, type EventValue } from './event';
 
@@ -60,7 +60,11 @@ export interface EventPackage {
   maxExpires?: number;
   defaultExpires?: number;
   /** an initial SUBSCRIBE (not refreshes): accept, keep pending, or reject with a status */
-  onSubscribe(sub: Subscription, req: SipMessage): SubscribeDecision | Promise<SubscribeDecision>;
+  onSubscribe(
+    sub: Subscription,
+    req: SipMessage,
+    source: Target,
+  ): SubscribeDecision | Promise<SubscribeDecision>;
   /**
    * The body of a NOTIFY for an active subscription (undefined: no body), read when the NOTIFY is sent (the
    * final one: when the subscription ends). `cause` lets a package with partial state (RFC 3857, RFC 4662)
@@ -284,7 +288,7 @@ export class Notifier {
     dialog.flow = tx.connection;
     const sub = new Sub(event, dialog, req, pkg);
     sub.expiresAt = this.clock.now() + exp.granted * 1000;
-    const decision = await pkg.onSubscribe(sub, req);
+    const decision = await pkg.onSubscribe(sub, req, tx.source);
     if (typeof decision === 'object' && 'reject' in decision) {
       tx.respond(decision.reject, decision.reason ?? 'Rejected', decision.headers);
       return;
