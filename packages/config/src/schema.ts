@@ -365,6 +365,12 @@ export const presenceSchema = section('a mapping (the presence section)', {
     ['http:', 'https:'],
     false,
   ).default('http://127.0.0.1:8081/services'),
+  xcapAliases: z
+    .array(
+      urlSchema('an http:// or https:// URL such as https://xcap.home1.net:8443/services', ['http:', 'https:'], false),
+      expecting('a list of XCAP root URLs'),
+    )
+    .default(() => ['https://xcap.home1.net:8443/services']),
   trustedPeers: ipListSchema.default(() => ['127.0.0.1']),
   admin: adminSchema.optional(),
 }).prefault({});

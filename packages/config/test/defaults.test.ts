@@ -40,6 +40,7 @@ describe('defaults', () => {
       listen: { host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'] },
       domain: 'home1.net',
       xcapRoot: 'http://127.0.0.1:8081/services',
+      xcapAliases: ['https://xcap.home1.net:8443/services'],
       trustedPeers: ['127.0.0.1'],
     });
   });

@@ -342,6 +342,16 @@ describe('xcap and presence', () => {
     );
   });
 
+  it('xcapAliases is a list of http(s) URLs, each checked', () => {
+    expect(parseConfig({ presence: { xcapAliases: [] } }).presence.xcapAliases).toEqual([]);
+    const issues = issuesOf(() =>
+      parseConfig({ presence: { xcapAliases: ['https://xcap.example.net/services', 'ftp://x/services'] } }),
+    );
+    expect(messageAt(issues, 'presence.xcapAliases[1]')).toBe(
+      'expected an http:// or https:// URL such as https://xcap.home1.net:8443/services, got "ftp://x/services"',
+    );
+  });
+
   it('domain names are checked', () => {
     const issues = issuesOf(() => parseConfig({ realm: 'home 1.net', presence: { domain: '-bad.net' } }));
     expect(messageAt(issues, 'realm')).toBe('expected a domain name such as home1.net, got "home 1.net"');
