@@ -367,7 +367,11 @@ export const presenceSchema = section('a mapping (the presence section)', {
   ).default('http://127.0.0.1:8081/services'),
   xcapAliases: z
     .array(
-      urlSchema('an http:// or https:// URL such as https://xcap.home1.net:8443/services', ['http:', 'https:'], false),
+      urlSchema(
+        'an http:// or https:// URL such as https://xcap.home1.net:8443/services',
+        ['http:', 'https:'],
+        false,
+      ),
       expecting('a list of XCAP root URLs'),
     )
     .default(() => ['https://xcap.home1.net:8443/services']),
