@@ -145,20 +145,19 @@ describe.each(['udp', 'tcp'] as const)('over %s', (protocol) => {
     expect((await send({ pai: null, body: open })).status).toBe(403);
   });
 
-  test('OPTIONS: 200 with Allow, Accept, Allow-Events; SUBSCRIBE and MESSAGE: 405 with Allow', async () => {
+  test('OPTIONS: 200 with Allow, Accept, Allow-Events, Supported; MESSAGE: 405 with Allow', async () => {
     const mk = (method: string) =>
       createRequest({ method, uri: 'sip:ps@home1.net', from: `<${USER1}>`, to: '<sip:ps@home1.net>' });
     const o = await ue.request(mk('OPTIONS'), server.target(protocol));
-    expect([o.status, o.get('Allow'), o.get('Accept'), o.get('Allow-Events')]).toEqual([
+    expect([o.status, o.get('Allow'), o.get('Accept'), o.get('Allow-Events'), o.get('Supported')]).toEqual([
       200,
-      'PUBLISH, OPTIONS, CANCEL',
-      'application/pidf+xml',
-      'presence',
+      'PUBLISH, SUBSCRIBE, OPTIONS, CANCEL',
+      'application/pidf+xml, application/watcherinfo+xml, multipart/related, application/rlmi+xml',
+      'presence, presence.winfo',
+      'eventlist',
     ]);
-    for (const method of ['SUBSCRIBE', 'MESSAGE']) {
-      const r = await ue.request(mk(method), server.target(protocol));
-      expect([r.status, r.get('Allow')]).toEqual([405, 'PUBLISH, OPTIONS, CANCEL']);
-    }
+    const r = await ue.request(mk('MESSAGE'), server.target(protocol));
+    expect([r.status, r.get('Allow')]).toEqual([405, 'PUBLISH, SUBSCRIBE, OPTIONS, CANCEL']);
   });
 });
 
@@ -202,11 +201,19 @@ describe('identity from an untrusted source (127.0.0.2)', () => {
   });
 });
 
-test('every message is a Gm trace event', async () => {
+test('every message is a trace event: ISC with a trusted peer (the S-CSCF), Gm with anyone else', async () => {
   await ue.request(publishRequest({ body: open }), server.target('udp'));
-  expect(server.sink.events.map((e) => [e.iface, e.proto, e.transport, e.summary])).toEqual([
-    ['Gm', 'sip', 'udp', `PUBLISH ${USER1}`],
-    ['Gm', 'sip', 'udp', '200 OK (PUBLISH)'],
+  const outsider = await client('127.0.0.2');
+  try {
+    await outsider.request(publishRequest({ body: open }), server.target('udp'));
+  } finally {
+    await outsider.close();
+  }
+  expect(server.sink.events.map((e) => [e.iface, e.proto, e.transport, e.from.host, e.summary])).toEqual([
+    ['ISC', 'sip', 'udp', '127.0.0.1', `PUBLISH ${USER1}`],
+    ['ISC', 'sip', 'udp', '127.0.0.1', '200 OK (PUBLISH)'],
+    ['Gm', 'sip', 'udp', '127.0.0.2', `PUBLISH ${USER1}`],
+    ['Gm', 'sip', 'udp', '127.0.0.1', '403 Forbidden (PUBLISH)'],
   ]);
 });
 
