@@ -2,8 +2,6 @@
  * RLMI documents (RFC 4662 section 5) against the schema of section 5.1 (test/schemas/rlmi.xsd, validated
  * by libxml2), their parsing, and the multipart/related NOTIFY body (RFC 4662 section 5, RFC 2387).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { buildMultipart, parseMultipart } from '@ut-testbed/sip-core';
 import { XmlError } from '../src/pidf';
 import {
@@ -18,38 +16,12 @@ import {
   type InstanceBody,
   type RlmiList,
 } from '../src/rls/rlmi';
-
-type Libxml2 = typeof import('libxml2-wasm', { with: { 'resolution-mode': 'import' } });
+import { schemaValidator } from './support-schema';
 
 let validate: (xml: string) => string | undefined;
 
 beforeAll(async () => {
-  const m: Libxml2 = await import('libxml2-wasm');
-  const xsd = readFileSync(join(__dirname, 'schemas', 'rlmi.xsd'), 'utf8').replace(
-    'schemaLocation="http://www.w3.org/2001/xml.xsd"',
-    'schemaLocation="xml.xsd"',
-  );
-  const xcapSchemas = join(dirname(require.resolve('@ut-testbed/xcap-server/package.json')), 'schemas');
-  const enc = new TextEncoder();
-  m.xmlRegisterInputProvider(
-    new m.XmlBufferInputProvider({
-      'rlmi.xsd': enc.encode(xsd),
-      'xml.xsd': enc.encode(readFileSync(join(xcapSchemas, 'xml.xsd'), 'utf8')),
-    }),
-  );
-  const validator = m.XsdValidator.fromDoc(m.XmlDocument.fromString(xsd, { url: 'rlmi.xsd' }));
-  validate = (xml) => {
-    const doc = m.XmlDocument.fromString(xml);
-    try {
-      validator.validate(doc);
-      return undefined;
-    } catch (e) {
-      const details = (e as { details?: { message?: string }[] }).details;
-      return String(details?.[0]?.message ?? (e as Error).message);
-    } finally {
-      doc.dispose();
-    }
-  };
+  validate = await schemaValidator('rlmi.xsd', []);
 });
 
 const LIST: RlmiList = {

@@ -10,6 +10,7 @@ import { PIDF_NS, XmlError } from '../src/pidf';
 import { emptyTransformations, PROVIDE_ALL, type Transformations } from '../src/rules/pres-rules';
 import { DATA_MODEL_NS, neutralPidf, RPID_NS, transformPidf } from '../src/rules/transform';
 import { children, parseXml, textOf, type Element } from '../src/xml/dom';
+import { schemaValidator } from './support-schema';
 
 const FULL = readFileSync(join(__dirname, 'fixtures', 'rules', 'pidf-full.xml'), 'utf8');
 const CIPID_NS = 'urn:ietf:params:xml:ns:pidf:cipid';
@@ -18,33 +19,18 @@ const FOO_NS = 'urn:vendor-specific:foo-namespace';
 let schemaCheck: (xml: string) => string | undefined;
 
 beforeAll(async () => {
-  const m = await import('libxml2-wasm');
-  const dir = join(__dirname, 'schemas');
-  const enc = new TextEncoder();
-  const bytes: Record<string, Uint8Array> = {};
-  for (const f of ['pidf.xsd', 'data-model.xsd', 'rpid.xsd', 'common-schema.xsd', 'xml.xsd'])
-    bytes[f] = enc.encode(readFileSync(join(dir, f), 'utf8'));
   const driver =
     '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">' +
     `<xs:import namespace="${PIDF_NS}" schemaLocation="pidf.xsd"/>` +
     `<xs:import namespace="${DATA_MODEL_NS}" schemaLocation="data-model.xsd"/>` +
     `<xs:import namespace="${RPID_NS}" schemaLocation="rpid.xsd"/>` +
     '</xs:schema>';
-  bytes['pidf-driver.xsd'] = enc.encode(driver);
-  m.xmlRegisterInputProvider(new m.XmlBufferInputProvider(bytes));
-  const validator = m.XsdValidator.fromDoc(m.XmlDocument.fromString(driver, { url: 'pidf-driver.xsd' }));
-  schemaCheck = (xml) => {
-    const doc = m.XmlDocument.fromString(xml);
-    try {
-      validator.validate(doc);
-      return undefined;
-    } catch (e) {
-      const d = (e as { details?: { message?: string }[] }).details;
-      return String(d?.[0]?.message ?? (e as Error).message);
-    } finally {
-      doc.dispose();
-    }
-  };
+  schemaCheck = await schemaValidator({ name: 'pidf-driver.xsd', text: driver }, [
+    'pidf.xsd',
+    'data-model.xsd',
+    'rpid.xsd',
+    'common-schema.xsd',
+  ]);
 });
 
 /** The output, checked against the schemas, as a DOM root. */

@@ -2,8 +2,6 @@
  * application/watcherinfo+xml (RFC 3858): built documents against the schema of section 6 (libxml2), the
  * parser, the subscriber's view of section 4, and a winfo subscriber following a registry's notifications.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { ManualClock } from '@ut-testbed/sip-core';
 import { XmlError } from '../src/pidf';
 import {
@@ -15,43 +13,13 @@ import {
   type WatcherinfoDocument,
 } from '../src/winfo/document';
 import { WatcherRegistry, type WatcherKey } from '../src/winfo/watchers';
+import { schemaValidator } from './support-schema';
 
-type Libxml2 = typeof import('libxml2-wasm', { with: { 'resolution-mode': 'import' } });
-
-let libxml2: Libxml2;
-let schema: InstanceType<Libxml2['XsdValidator']>;
+let schemaError: (xml: string) => string | undefined;
 
 beforeAll(async () => {
-  libxml2 = await import('libxml2-wasm');
-  const xmlXsd = join(dirname(require.resolve('@ut-testbed/xcap-server/package.json')), 'schemas', 'xml.xsd');
-  // the RFC imports xml.xsd from the W3C; libxml2 reads it from memory instead
-  const winfoXsd = readFileSync(join(__dirname, 'schemas', 'watcherinfo.xsd'), 'utf8').replace(
-    'schemaLocation="http://www.w3.org/2001/xml.xsd"',
-    'schemaLocation="xml.xsd"',
-  );
-  const encoder = new TextEncoder();
-  libxml2.xmlRegisterInputProvider(
-    new libxml2.XmlBufferInputProvider({
-      'xml.xsd': encoder.encode(readFileSync(xmlXsd, 'utf8')),
-      'watcherinfo.xsd': encoder.encode(winfoXsd),
-    }),
-  );
-  schema = libxml2.XsdValidator.fromDoc(libxml2.XmlDocument.fromString(winfoXsd, { url: 'watcherinfo.xsd' }));
+  schemaError = await schemaValidator('watcherinfo.xsd', []);
 });
-
-/** The first schema error, or undefined when the document is valid. */
-function schemaError(xml: string): string | undefined {
-  const doc = libxml2.XmlDocument.fromString(xml);
-  try {
-    schema.validate(doc);
-    return undefined;
-  } catch (e) {
-    const details = (e as { details?: { message?: string }[] }).details;
-    return String(details?.[0]?.message ?? (e as Error).message).trim();
-  } finally {
-    doc.dispose();
-  }
-}
 
 /** Builds, checks the result against the schema, and parses it back. */
 function roundTrip(doc: WatcherinfoDocument): { xml: string; parsed: WatcherinfoDocument } {
