@@ -1,0 +1,162 @@
+/**
+ * The testbed composition (DESIGN.md sections 1, 2, 6): hss-sim, xcap-server, ap and presence-server started
+ * in one process from one configuration, in the order their dependencies need (the HSS and the XCAP server
+ * first, then the AP routed to them and the presence server reading from the XCAP server), each through its
+ * own `start()`: they still talk to each other over Diameter, HTTP and SIP on loopback sockets only.
+ *
+ * With `freePorts` every listener takes a free port and the databases go to a directory of their own, so
+ * that several testbeds (a replay next to a running one) never collide. A service that is not started is
+ * taken to be running already at its configured address ("attach").
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start as startAp, type ApService } from '@ut-testbed/ap';
+import type { Config } from '@ut-testbed/config';
+import { start as startHss, type HssService } from '@ut-testbed/hss-sim';
+import { start as startPresence, type PresenceService } from '@ut-testbed/presence-server';
+import { createNoopTracer, type Tracer } from '@ut-testbed/trace';
+import { start as startXcap, type XcapService } from '@ut-testbed/xcap-server';
+import type { Logger } from 'pino';
+
+export const SERVICES = ['hss', 'xcap', 'ap', 'presence'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface TestbedOptions {
+  config: Config;
+  /** the services to start here (default all); the others are running at their configured addresses */
+  services?: readonly ServiceName[];
+  /** every listener on a free port, the databases in a directory of their own (removed on close) */
+  freePorts?: boolean;
+  tracer?: Tracer;
+  logger: Logger;
+  /** a line of progress for a human (stderr) */
+  progress?: (line: string) => void;
+}
+
+export interface TestbedEndpoints {
+  hss: { diameter: string; admin?: string };
+  xcap: { http: string; admin?: string };
+  ap: { https: string; admin?: string };
+  presence: { udp?: string; tcp?: string; admin?: string };
+}
+
+export interface Testbed {
+  endpoints: TestbedEndpoints;
+  /** the configuration as the services run it (free ports and their addresses filled in) */
+  config: Config;
+  /** the AP's certificate (PEM): a UE's trust anchor, when the AP was started here */
+  certificate?: string;
+  /** which services this process runs */
+  started: ServiceName[];
+  close(): Promise<void>;
+}
+
+const addr = (listen: { host: string; port: number }) =>
+  listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
+
+function splitHostPort(hp: string): { host: string; port: number } {
+  const i = hp.lastIndexOf(':');
+  return { host: hp.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hp.slice(i + 1)) };
+}
+
+export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
+  const wanted = new Set(o.services ?? SERVICES);
+  const tracer = o.tracer ?? createNoopTracer();
+  const progress = o.progress ?? (() => undefined);
+  const config: Config = structuredClone(o.config);
+  const dir = o.freePorts ? mkdtempSync(join(tmpdir(), 'testbed-')) : undefined;
+  if (dir) {
+    const free = (s: { listen: { port: number }; admin?: { port: number } }) => {
+      s.listen.port = 0;
+      if (s.admin) s.admin.port = 0;
+    };
+    free(config.hss);
+    free(config.xcap);
+    free(config.ap);
+    free(config.presence);
+    config.hss.database = join(dir, 'hss.db');
+    config.xcap.database = join(dir, 'xcap.db');
+  }
+  const closers: (() => Promise<void>)[] = [];
+  let closing: Promise<void> | undefined;
+  // in the reverse order of starting: the presence server's final NOTIFYs go while everything else is up
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const c of [...closers].reverse()) await c().catch(() => undefined);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    })());
+  const log = o.logger;
+  try {
+    let hss: HssService | undefined;
+    if (wanted.has('hss')) {
+      progress(`starting hss-sim (database ${config.hss.database})`);
+      hss = await startHss({
+        hss: config.hss,
+        realm: config.realm,
+        tracer,
+        logger: log.child({ service: 'hss' }),
+      });
+      closers.push(() => hss!.close());
+      Object.assign(config.hss.listen, splitHostPort(hss.endpoints.diameter));
+    }
+    let xcap: XcapService | undefined;
+    if (wanted.has('xcap')) {
+      progress(`starting xcap-server (database ${config.xcap.database})`);
+      xcap = await startXcap({ xcap: config.xcap, tracer, logger: log.child({ service: 'xcap' }) });
+      closers.push(() => xcap!.close());
+      Object.assign(config.xcap.listen, splitHostPort(xcap.endpoints.http));
+    }
+    // the AP and the presence server reach the HSS and the XCAP server where they really listen: routes
+    // and roots that named the configured XCAP address name the actual one
+    const configured = `http://${addr(o.config.xcap.listen)}`;
+    const actual = `http://${addr(config.xcap.listen)}`;
+    const moved = (url: string) => (url.startsWith(configured) ? actual + url.slice(configured.length) : url);
+    config.ap.hss = { ...config.hss.listen };
+    config.ap.routes = config.ap.routes.map((r) => ({ ...r, upstream: moved(r.upstream) }));
+    config.presence.xcapRoot = moved(config.presence.xcapRoot);
+
+    let ap: ApService | undefined;
+    if (wanted.has('ap')) {
+      progress(config.ap.tls.cert ? 'starting ap' : 'starting ap (generating its TLS certificate)');
+      ap = await startAp({
+        ap: config.ap,
+        realm: config.realm,
+        tracer,
+        logger: log.child({ service: 'ap' }),
+      });
+      closers.push(() => ap!.close());
+      Object.assign(config.ap.listen, splitHostPort(ap.endpoints.https));
+    }
+    let presence: PresenceService | undefined;
+    if (wanted.has('presence')) {
+      progress('starting presence-server');
+      presence = await startPresence({
+        presence: config.presence,
+        realm: config.realm,
+        tracer,
+        logger: log.child({ service: 'presence' }),
+      });
+      closers.push(() => presence!.close());
+      const p = presence.endpoints;
+      const first = p.udp ?? p.tcp;
+      if (first) config.presence.listen.port = splitHostPort(first).port;
+    }
+    const endpoints: TestbedEndpoints = {
+      hss: hss ? hss.endpoints : { diameter: addr(config.hss.listen) },
+      xcap: xcap ? xcap.endpoints : { http: addr(config.xcap.listen) },
+      ap: ap ? ap.endpoints : { https: addr(config.ap.listen) },
+      presence: presence ? presence.endpoints : { udp: addr(config.presence.listen) },
+    };
+    return {
+      endpoints,
+      config,
+      ...(ap ? { certificate: ap.certificate } : {}),
+      started: SERVICES.filter((s) => wanted.has(s)),
+      close: closeAll,
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
