@@ -420,6 +420,7 @@ describe('package headers and rejections with headers', () => {
     expect(sub.response!.get('Require')).toBe('eventlist');
     const n = await notes.next();
     expect(n.request.get('Require')).toBe('eventlist');
+    expect((await sub.refresh()).get('Require')).toBe('eventlist');
   });
 });
 

@@ -75,7 +75,7 @@ export interface EventPackage {
   onCreated?(sub: Subscription): void;
   /** a refresh was accepted (expiresAt is the new expiry) */
   onRefreshed?(sub: Subscription): void;
-  /** headers of the 200 to the initial SUBSCRIBE and of every NOTIFY (e.g. `Require: eventlist`, RFC 4662 5.2) */
+  /** headers of the 200s to SUBSCRIBEs and of every NOTIFY (e.g. `Require: eventlist`, RFC 4662 5.2) */
   headers?(sub: Subscription): ExtraHeaders;
   /** the subscription ended (after the final NOTIFY was queued, or without one when a NOTIFY failed) */
   onTerminated?(sub: Subscription, why: Termination): void;
@@ -349,6 +349,7 @@ export class Notifier {
     const headers: ExtraHeaders = [
       ['Expires', String(exp.granted)],
       ['Contact', this.contact(tx.source.protocol)],
+      ...(sub.pkg.headers?.(sub) ?? []),
     ];
     tx.respond(200, 'OK', headers);
     if (exp.granted === 0) {
