@@ -1,1 +1,4 @@
-export {};
+export * from './usim';
+export * from './http';
+export * from './xcap';
+export * from './quirks';
