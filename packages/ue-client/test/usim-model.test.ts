@@ -1,7 +1,7 @@
 /**
  * The USIM model against the network side of aka-crypto: vectors from VectorFactory and SqnGenerator, AUTS
  * checked with verifyAuts / resyncFromAuts. TS 33.102 Annex C.2: replay per IND, delta, the limit L, IND
- * wrapping round, vectors of different INDs out of order; the sqnAhead and corruptMac knobs; no key in logs.
+ * wrapping round, vectors of different INDs out of order; the sqnAhead, corruptMac and wrongRes knobs; no key in logs.
  */
 import { inspect } from 'node:util';
 import {
@@ -146,6 +146,17 @@ describe('USIM model: knobs', () => {
     // the same vector is still fresh: the simulated failure did not consume it
     expect(run(usim, v).result).toBe('ok');
     expect(usim.state.outcomes).toEqual({ ok: 1, 'sync-failure': 0, 'mac-failure': 1 });
+  });
+
+  it('wrongRes: the vector is accepted (SQN stored) but RES differs from XRES in its last octet', () => {
+    const usim = new UsimModel({ k: K, opc: OPC, wrongRes: true });
+    const v = vector(3, 2);
+    const r = run(usim, v);
+    if (r.result !== 'ok') throw new Error(`expected ok, got ${r.result}`);
+    expect(r.res.subarray(0, -1).equals(v.xres.subarray(0, -1))).toBe(true);
+    expect(r.res[r.res.length - 1]).toBe(v.xres[v.xres.length - 1]! ^ 0xff);
+    expect(r.ck.equals(v.ck)).toBe(true);
+    expect(usim.state.seqMs[2]).toBe(3);
   });
 
   it('a vector made with another key is a real MAC failure', () => {

@@ -36,6 +36,8 @@ export interface UsimModelOptions {
   sqnAhead?: boolean | number;
   /** answer every AUTHENTICATE as a MAC failure, without touching SQN state */
   corruptMac?: boolean;
+  /** accept the challenge but answer with a RES whose last octet is inverted (a network sees a wrong RES) */
+  wrongRes?: boolean;
   /** Annex C profile: IND length (default 5) and delta (default 2^28) */
   profile?: Partial<SqnProfile>;
   /** the optional limit L of Annex C.2.2 (off by default) */
@@ -67,6 +69,7 @@ export class UsimModel {
   readonly #usim: Usim;
   readonly #array: UsimSqnArray;
   #corruptMac: boolean;
+  #wrongRes: boolean;
   #runs = 0;
   readonly #outcomes: Record<UsimOutcome, number> = { ok: 0, 'sync-failure': 0, 'mac-failure': 0 };
   #last: UsimState['last'];
@@ -82,6 +85,15 @@ export class UsimModel {
     }
     this.#usim = new Usim(bytes(o.k, 'K'), bytes(o.opc, 'OPc'), this.#array);
     this.#corruptMac = o.corruptMac ?? false;
+    this.#wrongRes = o.wrongRes ?? false;
+  }
+
+  get wrongRes(): boolean {
+    return this.#wrongRes;
+  }
+
+  set wrongRes(v: boolean) {
+    this.#wrongRes = v;
   }
 
   get corruptMac(): boolean {
@@ -101,6 +113,11 @@ export class UsimModel {
       this.#last = { result: 'mac-failure', simulated: true };
     } else {
       r = this.#usim.authenticate(rand, autn);
+      if (r.result === 'ok' && this.#wrongRes) {
+        const res = Buffer.from(r.res);
+        res[res.length - 1]! ^= 0xff;
+        r = { ...r, res };
+      }
       this.#last =
         r.result === 'ok'
           ? { result: 'ok', sqn: r.sqn }
