@@ -32,6 +32,8 @@ export interface TestbedOptions {
   logger: Logger;
   /** a line of progress for a human (stderr) */
   progress?: (line: string) => void;
+  /** the AP's clock (ms since the epoch): nonce expiry (a scenario moves it forward) */
+  apNow?: () => number;
 }
 
 export interface TestbedEndpoints {
@@ -49,6 +51,8 @@ export interface Testbed {
   certificate?: string;
   /** which services this process runs */
   started: ServiceName[];
+  /** stops one service of this process (a fault), leaving the others up */
+  stop(service: ServiceName): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +83,13 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
     config.xcap.database = join(dir, 'xcap.db');
   }
   const closers: (() => Promise<void>)[] = [];
+  const byName = new Map<ServiceName, () => Promise<void>>();
+  const own = (name: ServiceName, close: () => Promise<void>) => {
+    let once: Promise<void> | undefined;
+    const c = () => (once ??= close());
+    closers.push(c);
+    byName.set(name, c);
+  };
   let closing: Promise<void> | undefined;
   // in the reverse order of starting: the presence server's final NOTIFYs go while everything else is up
   const closeAll = () =>
@@ -97,14 +108,14 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
         tracer,
         logger: log.child({ service: 'hss' }),
       });
-      closers.push(() => hss!.close());
+      own('hss', () => hss!.close());
       Object.assign(config.hss.listen, splitHostPort(hss.endpoints.diameter));
     }
     let xcap: XcapService | undefined;
     if (wanted.has('xcap')) {
       progress(`starting xcap-server (database ${config.xcap.database})`);
       xcap = await startXcap({ xcap: config.xcap, tracer, logger: log.child({ service: 'xcap' }) });
-      closers.push(() => xcap!.close());
+      own('xcap', () => xcap!.close());
       Object.assign(config.xcap.listen, splitHostPort(xcap.endpoints.http));
     }
     // the AP and the presence server reach the HSS and the XCAP server where they really listen: routes
@@ -124,8 +135,9 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
         realm: config.realm,
         tracer,
         logger: log.child({ service: 'ap' }),
+        ...(o.apNow ? { now: o.apNow } : {}),
       });
-      closers.push(() => ap!.close());
+      own('ap', () => ap!.close());
       Object.assign(config.ap.listen, splitHostPort(ap.endpoints.https));
     }
     let presence: PresenceService | undefined;
@@ -137,7 +149,7 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
         tracer,
         logger: log.child({ service: 'presence' }),
       });
-      closers.push(() => presence!.close());
+      own('presence', () => presence!.close());
       const p = presence.endpoints;
       const first = p.udp ?? p.tcp;
       if (first) config.presence.listen.port = splitHostPort(first).port;
@@ -153,6 +165,11 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
       config,
       ...(ap ? { certificate: ap.certificate } : {}),
       started: SERVICES.filter((s) => wanted.has(s)),
+      async stop(service) {
+        const c = byName.get(service);
+        if (!c) throw new Error(`${service} does not run in this testbed`);
+        await c();
+      },
       close: closeAll,
     };
   } catch (e) {

@@ -8,6 +8,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { httpRequestBytes, httpResponseBytes, type Tracer } from '@ut-testbed/trace';
+import type { Socket } from 'node:net';
 
 export interface Upstream {
   url: URL;
@@ -102,6 +103,8 @@ export function forward(o: ForwardOptions): Promise<ForwardedResponse> {
     ['X-Forwarded-Proto', 'https'],
     ...(req.headers.host ? ([['X-Forwarded-Host', req.headers.host]] as [string, string][]) : []),
     ['Content-Length', String(o.body.length)],
+    // written here rather than by Node's agent, so that the trace holds every header sent
+    ['Connection', 'keep-alive'],
   );
   const send = to.url.protocol === 'https:' ? httpsRequest : httpRequest;
   const max = o.maxResponseBytes ?? 16 * 1024 * 1024;
@@ -136,7 +139,7 @@ export function forward(o: ForwardOptions): Promise<ForwardedResponse> {
             headers: endToEnd(res.rawHeaders).filter(([k]) => k.toLowerCase() !== 'content-length'),
             body,
           };
-          trace(o, r.socket, headers, answer, res);
+          traceResponse(o, r.socket, answer, res);
           resolve(answer);
         });
         res.on('error', (e) =>
@@ -156,24 +159,36 @@ export function forward(o: ForwardOptions): Promise<ForwardedResponse> {
         ),
       ),
     );
+    // the request is traced once its connection is there (its addresses known), before any answer
+    r.once('socket', (sock: Socket) => {
+      if (sock.connecting) sock.once('connect', () => traceRequest(o, sock, headers));
+      else traceRequest(o, sock, headers);
+    });
     r.end(o.body);
   });
 }
 
-function trace(
-  o: ForwardOptions,
-  socket: { localAddress?: string; localPort?: number; remoteAddress?: string; remotePort?: number } | null,
-  sent: [string, string][],
-  answer: ForwardedResponse,
-  res: IncomingMessage,
-): void {
-  if (!o.tracer.enabled) return;
-  const ap = { name: 'ap', host: socket?.localAddress ?? '127.0.0.1', port: socket?.localPort ?? 0 };
-  const as = {
-    name: 'xcap',
-    host: socket?.remoteAddress ?? o.to.url.hostname,
-    port: socket?.remotePort ?? Number(o.to.url.port),
+type Addresses = {
+  localAddress?: string;
+  localPort?: number;
+  remoteAddress?: string;
+  remotePort?: number;
+} | null;
+
+function ends(o: ForwardOptions, socket: Addresses) {
+  return {
+    ap: { name: 'ap', host: socket?.localAddress ?? '127.0.0.1', port: socket?.localPort ?? 0 },
+    as: {
+      name: 'xcap',
+      host: socket?.remoteAddress ?? o.to.url.hostname,
+      port: socket?.remotePort ?? Number(o.to.url.port),
+    },
   };
+}
+
+function traceRequest(o: ForwardOptions, socket: Addresses, sent: [string, string][]): void {
+  if (!o.tracer.enabled) return;
+  const { ap, as } = ends(o, socket);
   o.tracer.emit({
     iface: 'AS',
     proto: 'http',
@@ -186,6 +201,16 @@ function trace(
     ),
     summary: `${o.req.method} ${o.req.url}`,
   });
+}
+
+function traceResponse(
+  o: ForwardOptions,
+  socket: Addresses,
+  answer: ForwardedResponse,
+  res: IncomingMessage,
+): void {
+  if (!o.tracer.enabled) return;
+  const { ap, as } = ends(o, socket);
   const raw: [string, string][] = [];
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
     raw.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);

@@ -1,0 +1,151 @@
+/**
+ * The context a scenario runs in: its steps and expectations, its UEs (built from the configured
+ * subscribers: K and OPc as the HSS has them, so the USIM and the HSS agree), and the faults it may cause on
+ * a testbed of its own.
+ */
+import { request } from 'node:https';
+import { isDeepStrictEqual } from 'node:util';
+import { opcFromOp } from '@ut-testbed/aka-crypto';
+import type { Config } from '@ut-testbed/config';
+import type { TraceEvent, Tracer } from '@ut-testbed/trace';
+import { UsimModel, UtClient, XcapClient } from '@ut-testbed/ue-client';
+import type { ServiceName, TestbedEndpoints } from '../compose';
+import { ExpectationFailed, type Expectation, type ScenarioContext, type UeOptions } from './types';
+
+export interface ContextOptions {
+  config: Config;
+  endpoints: TestbedEndpoints;
+  /** the AP's certificate (trust anchor of the UEs) */
+  certificate?: string;
+  own: boolean;
+  /** the UE side's records (a target testbed's services record nothing here) */
+  tracer?: Tracer;
+  stop?: (s: ServiceName) => Promise<void>;
+  advanceApClock?: (ms: number) => void;
+  /** called as each step starts */
+  onStep?: (name: string) => void;
+  trace: () => readonly TraceEvent[];
+  /** set on a testbed that outlives the run: {@link Context.fresh} names documents with it */
+  runId?: string;
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v)));
+
+export class Context implements ScenarioContext {
+  readonly expectations: Expectation[] = [];
+  readonly steps: string[] = [];
+  private current = '(start)';
+  private readonly clients: UtClient[] = [];
+
+  constructor(private readonly o: ContextOptions) {}
+
+  get config(): Config {
+    return this.o.config;
+  }
+  get endpoints(): TestbedEndpoints {
+    return this.o.endpoints;
+  }
+  get own(): boolean {
+    return this.o.own;
+  }
+
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.current;
+    this.current = name;
+    this.steps.push(name);
+    this.o.onStep?.(name);
+    try {
+      return await fn();
+    } finally {
+      this.current = before;
+    }
+  }
+
+  expect(what: string, actual: unknown, expected: unknown): void {
+    this.record(what, isDeepStrictEqual(actual, expected), show(expected), show(actual));
+  }
+
+  check(what: string, ok: boolean, expected: string, actual: unknown): void {
+    this.record(what, ok, expected, show(actual));
+  }
+
+  private record(what: string, ok: boolean, expected: string, actual: string): void {
+    const e: Expectation = { step: this.current, what, ok, expected, actual };
+    this.expectations.push(e);
+    if (!ok) throw new ExpectationFailed(e);
+  }
+
+  ue(o: UeOptions = {}): { http: UtClient; xcap: XcapClient; impus: string[]; impi: string } {
+    const sub = this.o.config.hss.subscribers[o.subscriber ?? 0];
+    if (!sub) throw new Error(`hss.subscribers has no subscriber ${o.subscriber ?? 0}`);
+    const opc = sub.opc ?? opcFromOp(Buffer.from(sub.k, 'hex'), Buffer.from(sub.op!, 'hex')).toString('hex');
+    const usim = new UsimModel({ k: sub.k, opc, ...(o.usim ?? {}) });
+    const root = `https://xcap.${this.o.config.realm}:${this.o.config.ap.listen.port}${this.o.config.xcap.root}`;
+    const impi = o.impi ?? sub.impi;
+    const http = new UtClient({
+      ap: new URL(root).origin,
+      connectTo: this.o.endpoints.ap.https,
+      ...(this.o.certificate ? { ca: this.o.certificate } : {}),
+      impi,
+      impus: [...sub.impus],
+      usim,
+      ...(o.quirks ? { quirks: o.quirks } : {}),
+      ...(o.initialAuthorization ? { initialAuthorization: true } : {}),
+      ...(this.o.tracer ? { tracer: this.o.tracer } : {}),
+    });
+    this.clients.push(http);
+    return { http, xcap: new XcapClient({ root, http }), impus: [...sub.impus], impi };
+  }
+
+  async stop(service: ServiceName): Promise<void> {
+    if (!this.o.own || !this.o.stop)
+      throw new Error(`stopping ${service} needs a testbed of the scenario's own`);
+    await this.o.stop(service);
+  }
+
+  advanceApClock(ms: number): void {
+    if (!this.o.own || !this.o.advanceApClock)
+      throw new Error("moving the AP's clock needs a testbed of its own");
+    this.o.advanceApClock(ms);
+  }
+
+  raw(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, unknown> }> {
+    const i = this.o.endpoints.ap.https.lastIndexOf(':');
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: this.o.endpoints.ap.https.slice(0, i).replace(/^\[|\]$/g, ''),
+          port: Number(this.o.endpoints.ap.https.slice(i + 1)),
+          servername: `xcap.${this.o.config.realm}`,
+          method,
+          path,
+          headers: { Host: `xcap.${this.o.config.realm}:${this.o.config.ap.listen.port}`, ...headers },
+          ...(this.o.certificate ? { ca: this.o.certificate } : {}),
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  fresh(name: string): string {
+    return this.o.runId === undefined ? name : `${name}-${this.o.runId}`;
+  }
+
+  trace(): readonly TraceEvent[] {
+    return this.o.trace();
+  }
+
+  close(): void {
+    for (const c of this.clients) c.close();
+  }
+}
