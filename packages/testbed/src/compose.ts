@@ -20,6 +20,7 @@ import { start as startXcap, type XcapService } from '@ut-testbed/xcap-server';
 import type { Logger } from 'pino';
 
 export const SERVICES = ['hss', 'xcap', 'ap', 'presence'] as const;
+const XCAP_DEFAULT_PORT = 8081;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface TestbedOptions {
@@ -120,10 +121,19 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
     }
     // the AP and the presence server reach the HSS and the XCAP server where they really listen: routes
     // and roots that named the configured XCAP address name the actual one
-    const configured = `http://${addr(o.config.xcap.listen)}`;
+    // (a configured port 0 names no address: then the XCAP section's default port, 8081, names it)
+    const named = [addr(o.config.xcap.listen)];
+    if (o.config.xcap.listen.port === 0)
+      named.push(addr({ ...o.config.xcap.listen, port: XCAP_DEFAULT_PORT }));
     const actual = `http://${addr(config.xcap.listen)}`;
-    const moved = (url: string) => (url.startsWith(configured) ? actual + url.slice(configured.length) : url);
-    config.ap.hss = { ...config.hss.listen };
+    const moved = (url: string) => {
+      if (!xcap) return url;
+      for (const n of named)
+        if (url.startsWith(`http://${n}/`) || url === `http://${n}`)
+          return actual + url.slice(`http://${n}`.length);
+      return url;
+    };
+    if (hss) config.ap.hss = { ...config.hss.listen };
     config.ap.routes = config.ap.routes.map((r) => ({ ...r, upstream: moved(r.upstream) }));
     config.presence.xcapRoot = moved(config.presence.xcapRoot);
 
