@@ -2,3 +2,4 @@ export * from './usim';
 export * from './http';
 export * from './xcap';
 export * from './quirks';
+export * from './sip';
