@@ -14,6 +14,7 @@ import {
   type Endpoint,
   type Notification,
   type Notifier,
+  type SipMessage,
   type SubscribeDecision,
   type Subscriber,
   type Target,
@@ -36,6 +37,7 @@ let decision: SubscribeDecision;
 let terminations: Termination[];
 let notes: Queue<Notification>;
 let causes: string[];
+let received: SipMessage[];
 
 beforeEach(async () => {
   clock = new ManualClock();
@@ -43,6 +45,7 @@ beforeEach(async () => {
   decision = 'accept';
   terminations = [];
   causes = [];
+  received = [];
   notes = new Queue();
   const transports = [
     { protocol: 'udp' as const, host: '127.0.0.1', port: 0 },
@@ -53,6 +56,7 @@ beforeEach(async () => {
     allow: ['SUBSCRIBE'],
     clock,
     onRequest: (req, tx) => {
+      received.push(req);
       notifier.handle(req, tx);
     },
   });
@@ -421,6 +425,9 @@ describe('package headers and rejections with headers', () => {
     const n = await notes.next();
     expect(n.request.get('Require')).toBe('eventlist');
     expect((await sub.refresh()).get('Require')).toBe('eventlist');
+    // the in-dialog SUBSCRIBE carried the caller's headers again
+    const refreshReq = received.filter((r) => r.method === 'SUBSCRIBE').at(-1)!;
+    expect([refreshReq.get('CSeq'), refreshReq.get('Supported')]).toEqual(['2 SUBSCRIBE', 'eventlist']);
   });
 });
 

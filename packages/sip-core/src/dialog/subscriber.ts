@@ -145,7 +145,11 @@ export class Subscriber {
     const d = sub.dialog;
     if (!d || sub.state === 'terminated') throw new Error('the subscription is over');
     const target = d.destination();
-    const req = d.createRequest('SUBSCRIBE', this.headers(sub, expires, target.protocol));
+    // the caller's headers again (P-Asserted-Identity, Supported: eventlist, Privacy): each SUBSCRIBE stands alone
+    const req = d.createRequest('SUBSCRIBE', [
+      ...this.headers(sub, expires, target.protocol),
+      ...(sub.options.headers ?? []),
+    ]);
     const res = await this.o.endpoint.request(req, target);
     if (res.status! >= 200 && res.status! < 300) {
       sub.expires = Number(res.get('Expires') ?? expires);
