@@ -150,6 +150,10 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
       own('ap', () => ap!.close());
       Object.assign(config.ap.listen, splitHostPort(ap.endpoints.https));
     }
+    // the public XCAP root UEs write in rls-services and pres-rules (the AP's port, xcap.<realm>) names the
+    // XCAP server the presence server reads
+    const publicRoot = `https://xcap.${config.realm}:${config.ap.listen.port}${config.xcap.root}`;
+    if (!config.presence.xcapAliases.includes(publicRoot)) config.presence.xcapAliases.push(publicRoot);
     let presence: PresenceService | undefined;
     if (wanted.has('presence')) {
       progress('starting presence-server');

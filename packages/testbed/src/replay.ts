@@ -11,7 +11,14 @@ import { decodeMessage, decodeResultTree } from '@ut-testbed/diameter-codec';
 import { createTracer, encodeJsonLine, encodePcapng, MemorySink, type TraceEvent } from '@ut-testbed/trace';
 import type { Logger } from 'pino';
 import { startTestbed, type Testbed, type TestbedEndpoints } from './compose';
-import { ladderModel, renderHtml, renderMermaid, type LadderModel } from './ladder';
+import {
+  DEFAULT_COLUMNS,
+  ladderModel,
+  renderHtml,
+  renderMermaid,
+  type ColumnMapping,
+  type LadderModel,
+} from './ladder';
 import { Context } from './scenario/context';
 import { ExpectationFailed, type Expectation, type Scenario } from './scenario/types';
 
@@ -38,6 +45,15 @@ export interface ReplayResult {
   files: string[];
   ms: number;
 }
+
+/**
+ * The testbed's columns: there is no S-CSCF in it, so the UEs' SIP requests reach the presence server
+ * straight from a trusted peer address (ISC in its trace): that peer is the UE.
+ */
+export const TESTBED_COLUMNS: ColumnMapping = {
+  columns: DEFAULT_COLUMNS.columns,
+  rules: [{ name: 'peer', iface: 'ISC', column: 'UE' }, ...DEFAULT_COLUMNS.rules],
+};
 
 /** Diameter bytes as the decoder's JSON tree, for the HTML page. */
 export function decodeForPage(e: TraceEvent): string | undefined {
@@ -111,10 +127,10 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         ? e.message
         : `${e instanceof Error ? e.message : String(e)} (in a step)`;
   } finally {
-    ctx.close();
+    await ctx.close();
     if (mine) await tb!.close();
   }
-  const model = ladderModel(sink.events.slice(from));
+  const model = ladderModel(sink.events.slice(from), TESTBED_COLUMNS);
   const files = o.traceDir ? writeTraceFiles(model, o.traceDir, `testbed replay ${scenario.name}`) : [];
   return {
     scenario: scenario.name,

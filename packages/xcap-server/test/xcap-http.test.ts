@@ -466,4 +466,21 @@ describe('change stream and trace', () => {
     );
     expect(res!.summary).toBe('200 OK');
   });
+
+  it('names the sender (the AP by X-Forwarded-For, another peer by its User-Agent) and stamps the arrival', async () => {
+    sink.clear();
+    const before = Date.now();
+    await http('GET', doc(), { headers: { 'X-Forwarded-For': '127.0.0.1' } });
+    await http('GET', doc(), { headers: { 'User-Agent': 'Presence-Server/0.1 (ut-testbed)' } });
+    await http('GET', doc());
+    const requests = sink.events.filter((e) => e.summary.startsWith('GET'));
+    expect(requests.map((e) => [e.from.name, e.to.name])).toEqual([
+      ['ap', 'xcap'],
+      ['presence-server', 'xcap'],
+      ['client', 'xcap'],
+    ]);
+    const [req, res] = sink.events;
+    expect(req!.ts).toBeGreaterThanOrEqual(before);
+    expect(req!.ts).toBeLessThanOrEqual(res!.ts);
+  });
 });

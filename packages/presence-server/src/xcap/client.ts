@@ -20,6 +20,9 @@ export interface XcapResponse {
 }
 
 /** The XCAP server cannot answer now (connection refused or reset, timeout, 5xx): the caller retries later. */
+/** Names the presence server to the XCAP server (its trace shows who asked). */
+export const USER_AGENT = 'presence-server/0.1';
+
 export class XcapUnavailable extends Error {
   constructor(
     message: string,
@@ -142,7 +145,7 @@ export class XcapClient {
     mayRetry: boolean,
   ): Promise<XcapResponse> {
     return new Promise<XcapResponse>((resolve, reject) => {
-      const headers: Record<string, string> = { Accept: '*/*' };
+      const headers: Record<string, string> = { Accept: '*/*', 'User-Agent': USER_AGENT };
       if (identity !== undefined) headers['X-3GPP-Asserted-Identity'] = `"${identity}"`;
       const request = this.https ? httpsRequest : httpRequest;
       let settled = false;

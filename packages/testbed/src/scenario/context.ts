@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { opcFromOp } from '@ut-testbed/aka-crypto';
 import type { Config } from '@ut-testbed/config';
 import type { TraceEvent, Tracer } from '@ut-testbed/trace';
-import { UsimModel, UtClient, XcapClient } from '@ut-testbed/ue-client';
+import { createUa, UsimModel, UtClient, XcapClient, type Ua } from '@ut-testbed/ue-client';
 import type { ServiceName, TestbedEndpoints } from '../compose';
 import { ExpectationFailed, type Expectation, type ScenarioContext, type UeOptions } from './types';
 
@@ -36,6 +36,7 @@ export class Context implements ScenarioContext {
   readonly steps: string[] = [];
   private current = '(start)';
   private readonly clients: UtClient[] = [];
+  private readonly uas: Ua[] = [];
 
   constructor(private readonly o: ContextOptions) {}
 
@@ -80,7 +81,7 @@ export class Context implements ScenarioContext {
     if (!sub) throw new Error(`hss.subscribers has no subscriber ${o.subscriber ?? 0}`);
     const opc = sub.opc ?? opcFromOp(Buffer.from(sub.k, 'hex'), Buffer.from(sub.op!, 'hex')).toString('hex');
     const usim = new UsimModel({ k: sub.k, opc, ...(o.usim ?? {}) });
-    const root = `https://xcap.${this.o.config.realm}:${this.o.config.ap.listen.port}${this.o.config.xcap.root}`;
+    const root = this.xcapRoot;
     const impi = o.impi ?? sub.impi;
     const http = new UtClient({
       ap: new URL(root).origin,
@@ -95,6 +96,28 @@ export class Context implements ScenarioContext {
     });
     this.clients.push(http);
     return { http, xcap: new XcapClient({ root, http }), impus: [...sub.impus], impi };
+  }
+
+  get xcapRoot(): string {
+    return `https://xcap.${this.o.config.realm}:${this.o.config.ap.listen.port}${this.o.config.xcap.root}`;
+  }
+
+  async ua(subscriber: number): Promise<Ua> {
+    const sub = this.o.config.hss.subscribers[subscriber];
+    if (!sub) throw new Error(`hss.subscribers has no subscriber ${subscriber}`);
+    const ps = this.o.endpoints.presence.udp ?? this.o.endpoints.presence.tcp!;
+    const i = ps.lastIndexOf(':');
+    const ua = await createUa({
+      identity: sub.impus.find((u) => u.startsWith('sip:')) ?? sub.impus[0]!,
+      proxy: {
+        protocol: this.o.endpoints.presence.udp ? 'udp' : 'tcp',
+        host: ps.slice(0, i),
+        port: Number(ps.slice(i + 1)),
+      },
+      ...(this.o.tracer ? { tracer: this.o.tracer } : {}),
+    });
+    this.uas.push(ua);
+    return ua;
   }
 
   async stop(service: ServiceName): Promise<void> {
@@ -145,7 +168,8 @@ export class Context implements ScenarioContext {
     return this.o.trace();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const c of this.clients) c.close();
+    for (const u of this.uas) await u.close();
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Config } from '@ut-testbed/config';
 import type { TraceEvent } from '@ut-testbed/trace';
-import type { UtClient, UsimModelOptions, XcapClient, QuirksName } from '@ut-testbed/ue-client';
+import type { UtClient, UsimModelOptions, XcapClient, QuirksName, Ua } from '@ut-testbed/ue-client';
 import type { ServiceName, TestbedEndpoints } from '../compose';
 
 export interface Expectation {
@@ -48,6 +48,10 @@ export interface ScenarioContext {
   check(what: string, ok: boolean, expected: string, actual: unknown): void;
   /** a UE on Ut: its USIM, its HTTPS client to the AP, its XCAP client for its default identity */
   ue(o?: UeOptions): { http: UtClient; xcap: XcapClient; impus: string[]; impi: string };
+  /** a SIP UA for the subscriber's first public identity, sending to the presence server (closed at the end) */
+  ua(subscriber: number): Promise<Ua>;
+  /** the public XCAP root as a UE writes it (the AP's address under xcap.<realm>) */
+  readonly xcapRoot: string;
   /** stops a service of the scenario's own testbed (faults) */
   stop(service: ServiceName): Promise<void>;
   /** moves the AP's clock forward (nonce expiry), own testbed only */

@@ -88,7 +88,23 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
     port: port ?? 0,
   });
 
-  const respond = (req: IncomingMessage, res: ServerResponse, reqBody: Buffer, r: XcapResponse) => {
+  /**
+   * Who sent a request, for the trace: the AP forwards with X-Forwarded-For; another trusted peer (the
+   * presence server) is named by its User-Agent product.
+   */
+  const peerName = (req: IncomingMessage): string => {
+    if (req.headers['x-forwarded-for'] !== undefined) return 'ap';
+    const product = /^([A-Za-z0-9._-]+)/.exec(req.headers['user-agent'] ?? '')?.[1];
+    return product ? product.toLowerCase() : 'client';
+  };
+
+  const respond = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    reqBody: Buffer,
+    r: XcapResponse,
+    arrived: number = Date.now(),
+  ) => {
     const headers: [string, string][] = [
       ...r.headers.filter(([k]) => k !== 'Connection'),
       ['Content-Length', String(r.body.length)],
@@ -100,9 +116,11 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
     res.end(r.body);
     if (o.tracer.enabled) {
       const s = req.socket;
-      const client = endpoint(s.remoteAddress, s.remotePort, 'ap');
+      const client = endpoint(s.remoteAddress, s.remotePort, peerName(req));
       const server = endpoint(s.localAddress, s.localPort, 'xcap');
       o.tracer.emit({
+        // when it came, not when it was answered: its place in a ladder is before what it caused
+        ts: arrived,
         iface: 'AS',
         proto: 'http',
         transport: 'tcp',
@@ -154,12 +172,13 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
       changeStream(req, res, o.changes);
       return;
     }
+    const arrived = Date.now();
     // the body is read here, once: the handler awaits it (PUT), the trace records it
     const chunks: Buffer[] = [];
     const body = readBody(req, o.maxBodyBytes, chunks);
     body.catch(() => undefined); // a handler that never asks for the body must not leave a rejection unhandled
     handleXcap(req, o, () => body).then(
-      (r) => respond(req, res, Buffer.concat(chunks), r),
+      (r) => respond(req, res, Buffer.concat(chunks), r, arrived),
       (e: unknown) => {
         if (!(e instanceof XcapError))
           o.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'XCAP request failed');
@@ -169,7 +188,7 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
           r.headers.push(['Connection', 'close']);
           res.on('finish', () => req.socket.destroy());
         }
-        respond(req, res, Buffer.concat(chunks), r);
+        respond(req, res, Buffer.concat(chunks), r, arrived);
       },
     );
   });
