@@ -261,6 +261,9 @@ export class HttpsConnection {
     if (!s || s.destroyed) return;
     await new Promise<void>((resolve) => {
       s.once('close', () => resolve());
+      // the agent unrefs an idle kept-alive socket: without this a process with nothing else to do would
+      // exit while waiting for the close
+      s.ref();
       s.end();
     });
   }
