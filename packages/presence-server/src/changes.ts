@@ -86,7 +86,8 @@ export function followChanges(o: FollowOptions): Following {
         await o.lists.all();
       });
     },
-    onDisconnected: (e) => o.logger.warn({ reason: e.message, root: o.root }, 'XCAP change stream lost; reconnecting'),
+    onDisconnected: (e) =>
+      o.logger.warn({ reason: e.message, root: o.root }, 'XCAP change stream lost; reconnecting'),
   });
   follower.start();
   return {

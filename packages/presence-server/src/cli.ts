@@ -12,7 +12,11 @@ export function run(
   io: Io,
   onStarted: (close: () => Promise<void>) => void = () => undefined,
 ): Promise<number> {
-  const p = commandProgram('presence-server', 'the SIP presence server (PUBLISH, SUBSCRIBE presence and presence.winfo, event lists)', io);
+  const p = commandProgram(
+    'presence-server',
+    'the SIP presence server (PUBLISH, SUBSCRIBE presence and presence.winfo, event lists)',
+    io,
+  );
   addStartCommand(p, {
     service: 'presence-server',
     description: 'run the presence server; prints {"ready":true,...} once it listens',
