@@ -109,6 +109,10 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
           throw new UsageError(`no scenario "${name}": testbed scenarios lists ${SCENARIOS.length} of them`);
         if (!(FORMATS as readonly string[]).includes(opts.format))
           throw new UsageError(`--format: "${opts.format}" is not one of ${FORMATS.join(', ')}`);
+        if (opts.target && scenario.ownTestbed)
+          throw new UsageError(
+            `${scenario.name} stops services or moves clocks: run it without --target (on a testbed of its own)`,
+          );
         const config = commandConfig(opts.config);
         const target = opts.target
           ? {

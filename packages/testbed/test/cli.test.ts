@@ -66,6 +66,10 @@ test('usage errors: an unknown scenario, a bad format, a fault scenario with --t
   for (const [argv, message] of [
     [['replay', 'nope'], /no scenario "nope": testbed scenarios lists/],
     [['replay', 'section3', '--format', 'svg'], /--format: "svg" is not one of text, mermaid, html, json/],
+    [
+      ['replay', 'failure-hss-down', '--target'],
+      /failure-hss-down stops services or moves clocks: run it without --target/,
+    ],
   ] as const) {
     const c = io();
     expect(await run([...argv], c.io)).toBe(2);
