@@ -2,11 +2,14 @@
  * The `testbed` command in-process (its run()): scenarios, replay with the four files and the ladder,
  * the JSON format, and the usage errors (exit 2) with what to do.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '@ut-testbed/config';
 import { parseJsonLines } from '@ut-testbed/trace';
+import pino from 'pino';
 import { run } from '../src/cli';
+import { startTestbed } from '../src/compose';
 import { SCENARIOS } from '../src/scenarios';
 
 function io() {
@@ -74,5 +77,35 @@ test('usage errors: an unknown scenario, a bad format, a fault scenario with --t
     const c = io();
     expect(await run([...argv], c.io)).toBe(2);
     expect(c.err.join('')).toMatch(message);
+  }
+});
+
+test('replay --target: section3 and section2 against a testbed already up, the UE side recorded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'testbed-target-'));
+  const tb = await startTestbed({
+    config: parseConfig({}),
+    freePorts: true,
+    logger: pino({ level: 'silent' }),
+  });
+  try {
+    // JSON is YAML: the configuration as the running services have it, their real ports included
+    const config = join(dir, 'running.json');
+    writeFileSync(config, JSON.stringify(tb.config));
+    const ca = join(dir, 'ap.pem');
+    writeFileSync(ca, tb.certificate!);
+    for (const scenario of ['section3', 'section2']) {
+      const c = io();
+      expect(
+        await run(['replay', scenario, '--target', '--config', config, '--ca', ca, '--format', 'json'], c.io),
+      ).toBe(0);
+      const r = JSON.parse(c.out.join(''));
+      expect(r.ok).toBe(true);
+      // only the UE's records: no Cx (the AP's) and no AS (the XCAP server's)
+      const ifaces = new Set(r.messages.map((m: { iface: string }) => m.iface));
+      expect([...ifaces].sort()).toEqual(scenario === 'section3' ? ['Ut'] : ['Gm', 'Ut']);
+    }
+  } finally {
+    await tb.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
