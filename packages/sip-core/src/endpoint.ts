@@ -96,6 +96,8 @@ export interface EndpointOptions {
   peerName?: (peer: HostPort) => string;
   /** TCP connections without traffic for this long are closed (default 180 s) */
   tcpIdleTimeoutMs?: number;
+  /** UDP socket buffers asked of the kernel (default 4 MiB, see DEFAULT_UDP_BUFFER_BYTES) */
+  udpBufferBytes?: number;
 }
 
 export interface RequestOptions {
@@ -144,7 +146,10 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
       const base = { ...common, host: t.host, port: t.port };
       transports.push(
         t.protocol === 'udp'
-          ? await UdpTransport.listen(base)
+          ? await UdpTransport.listen({
+              ...base,
+              ...(o.udpBufferBytes !== undefined ? { socketBufferBytes: o.udpBufferBytes } : {}),
+            })
           : await TcpTransport.listen({
               ...base,
               clock,

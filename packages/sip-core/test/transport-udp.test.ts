@@ -4,10 +4,11 @@
  * and a trace event with the exact bytes for every message.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createTracer, MemorySink } from '@ut-testbed/trace';
 import { parseMessage, SipMessage } from '../src';
 import type { Inbound } from '../src/transport/types';
-import { UdpTransport } from '../src/transport/udp';
+import { DEFAULT_UDP_BUFFER_BYTES, UdpTransport } from '../src/transport/udp';
 import { Queue } from './support/queue';
 
 let transport: UdpTransport;
@@ -206,5 +207,22 @@ test('the trace interface can depend on the other end (ISC from a trusted peer, 
   } finally {
     await t.close();
     await new Promise<void>((resolve) => other.close(() => resolve()));
+  }
+});
+
+test('the socket asks the kernel for 4 MiB buffers by default, and takes a size given', async () => {
+  // the kernel caps at net.core.rmem_max and Linux reports twice what it grants (socket(7) SO_RCVBUF)
+  const max = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+  expect(transport.receiveBufferBytes).toBe(2 * Math.min(max, DEFAULT_UDP_BUFFER_BYTES));
+  const small = await UdpTransport.listen({
+    host: '127.0.0.1',
+    port: 0,
+    onMessage: () => undefined,
+    socketBufferBytes: 65_536,
+  });
+  try {
+    expect(small.receiveBufferBytes).toBe(2 * 65_536);
+  } finally {
+    await small.close();
   }
 });

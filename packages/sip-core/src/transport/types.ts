@@ -63,4 +63,6 @@ export interface TransportOptions {
   peerName?: (peer: HostPort) => string;
   /** largest message accepted (default 65,535 octets) */
   maxMessageBytes?: number;
+  /** UDP: the socket's receive and send buffer sizes asked of the kernel (default 4 MiB) */
+  socketBufferBytes?: number;
 }

@@ -11,6 +11,9 @@ import { summarize } from './summary';
 import type { HostPort, Inbound, Transport, TransportOptions } from './types';
 import { responseDestination, topVia } from './via';
 
+/** What a UDP transport asks of the kernel for each socket buffer unless told otherwise. */
+export const DEFAULT_UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export class UdpTransport implements Transport {
   readonly protocol = 'udp' as const;
   readonly reliable = false;
@@ -28,9 +31,22 @@ export class UdpTransport implements Transport {
     socket.on('error', () => undefined);
   }
 
+  /** The socket's receive buffer as the kernel granted it (Linux reports twice what it keeps for data). */
+  get receiveBufferBytes(): number {
+    return this.socket.getRecvBufferSize();
+  }
+
   /** Binds host:port (port 0: any free port). */
   static listen(options: TransportOptions): Promise<UdpTransport> {
-    const socket = createSocket(isIPv6(options.host) ? 'udp6' : 'udp4');
+    // a burst (a fan-out's 200s, a load generator) must not overflow the kernel's default buffer (~200 KB,
+    // a hundred PUBLISHes) while the event loop is busy or collecting garbage; the kernel caps the size
+    // at net.core.rmem_max / wmem_max
+    const size = options.socketBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES;
+    const socket = createSocket({
+      type: isIPv6(options.host) ? 'udp6' : 'udp4',
+      recvBufferSize: size,
+      sendBufferSize: size,
+    });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(options.port, options.host, () => {
