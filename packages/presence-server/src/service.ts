@@ -54,7 +54,7 @@ export interface PresenceOptions {
    * from presence.trustedPeers), its From URI stands for the sender instead of a 403. Never in IMS use.
    */
   trustFrom?: boolean;
-  /** called in the presentity's queue after each change of its state, after its NOTIFYs are queued */
+  /** called in the presentity's queue after each change of its state, once its NOTIFYs are scheduled */
   onStateChange?: (presentity: string, reason: ChangeReason) => void | Promise<void>;
   /** trust anchors for an https presence.xcapRoot */
   xcapCa?: string | Buffer;

@@ -17,6 +17,8 @@ import type { Policies } from './policies';
 export type WatchStatus = 'pending' | 'active' | 'terminated';
 
 export const WINFO_PACKAGE = 'presence';
+/** NOTIFYs of one change queued per turn of the event loop (see stateChanged). */
+export const FANOUT_SLICE = 50;
 
 export interface WatchOwner {
   /** the status changed (pending → active, active → terminated ...), with the reason when terminated */
@@ -135,9 +137,20 @@ export class WatchTable {
     return n;
   }
 
-  /** The presentity's state changed: every active watch gets it. */
+  /**
+   * The presentity's state changed: every active watch gets it, FANOUT_SLICE watches per turn of the event
+   * loop. Queued all at once, a thousand NOTIFYs would be built in one run of promise jobs, and nothing,
+   * not even the PUBLISH's 200 sent just before, would leave until the last one is built (a UDP send waits
+   * for a nextTick); the turns also let the subscribers' 200s be read before the socket buffer fills.
+   */
   stateChanged(presentity: string): void {
-    for (const w of this.of(presentity)) if (w.status === 'active') w.owner.contentChanged(w);
+    const active = this.of(presentity).filter((w) => w.status === 'active');
+    const slice = (from: number) => {
+      for (const w of active.slice(from, from + FANOUT_SLICE))
+        if (w.status === 'active') w.owner.contentChanged(w);
+      if (from + FANOUT_SLICE < active.length) setImmediate(() => slice(from + FANOUT_SLICE));
+    };
+    if (active.length > 0) setImmediate(() => slice(0));
   }
 
   /** The presentity's rules changed: each watch is evaluated again and its owner told what changed. */
