@@ -88,8 +88,12 @@ export async function start(o: PresenceOptions): Promise<PresenceService> {
   const store = new PublicationStore({
     clock,
     onChange: async (presentity, reason) => {
-      late.documents?.changed(presentity);
-      late.watches?.stateChanged(presentity);
+      // a refresh only extends a publication: the composed state is the same, so no watcher is notified
+      // (RFC 3903 4.2: a refresh does not change the event state)
+      if (reason !== 'refreshed') {
+        late.documents?.changed(presentity);
+        late.watches?.stateChanged(presentity);
+      }
       await o.onStateChange?.(presentity, reason);
     },
     onError: (e) => logger.error({ err: e }, 'state change'),

@@ -107,6 +107,27 @@ test('allow: active at once; confirm: pending; block: 200 then terminated;reason
   expect([n.request.get('Subscription-State'), n.body.length]).toEqual(['terminated;reason=rejected', 0]);
 });
 
+test('a refresh PUBLISH notifies nobody; the modify after it is the next NOTIFY', async () => {
+  const first = await ue.request(publishRequest({ body: withPerson('open') }), server.target('udp'));
+  await xcap.write('pres-rules', USER1, presRules([{ id: 'a', identity: USER2, handling: 'allow' }]));
+  await subscribe();
+  expect(body(await watcher.notes.next()).basics).toEqual(['open']);
+
+  const refresh = await ue.request(
+    publishRequest({ etag: first.get('SIP-ETag')!, expires: 600 }),
+    server.target('udp'),
+  );
+  expect(refresh.status).toBe(200);
+  const modify = await ue.request(
+    publishRequest({ etag: refresh.get('SIP-ETag')!, body: withPerson('closed') }),
+    server.target('udp'),
+  );
+  expect(modify.status).toBe(200);
+  // NOTIFYs of one subscription go in order: had the refresh notified, its 'open' would come first
+  const next = await watcher.notes.next();
+  expect([next.request.get('CSeq'), body(next).basics]).toEqual(['2 NOTIFY', ['closed']]);
+});
+
 test('polite-block: active with a neutral document that shows nothing published', async () => {
   await publish(withPerson('open'));
   await xcap.write('pres-rules', USER1, presRules([{ id: 'p', identity: USER2, handling: 'polite-block' }]));
