@@ -153,12 +153,28 @@ export class WatchTable {
     if (active.length > 0) setImmediate(() => slice(0));
   }
 
-  /** The presentity's rules changed: each watch is evaluated again and its owner told what changed. */
+  /**
+   * The presentity's rules changed: each watch is evaluated again and its owner told what changed, and the
+   * watchers whose subscription timed out while pending (RFC 3857 `waiting`) are decided if the rules now
+   * allow or block them.
+   */
   async reevaluate(presentity: string): Promise<void> {
     const watches = this.of(presentity);
-    if (watches.length === 0) return;
+    const waiting = this.registry.waiting(presentity, WINFO_PACKAGE);
+    if (watches.length === 0 && waiting.length === 0) return;
     const version = this.policies.version(presentity);
     const sphere = this.sphereOf(presentity);
+    for (const w of waiting) {
+      const identity = { uri: w.uri, identities: [w.uri], anonymous: w.anonymous };
+      let next: ReturnType<typeof statusOf>;
+      try {
+        next = statusOf((await this.policies.permissions(presentity, identity, sphere)).subHandling);
+      } catch (e) {
+        this.logger.error({ err: e, presentity }, 'rules evaluation failed');
+        continue;
+      }
+      if (next !== 'pending') this.registry.decide(w.key, next === 'active' ? 'approved' : 'rejected');
+    }
     for (const w of watches) {
       let p: Permissions;
       try {

@@ -246,6 +246,17 @@ export class WatcherRegistry {
       .map((w) => ({ key: { ...w.key }, uri: w.uri, anonymous: w.anonymous, entry: this.entry(w) }));
   }
 
+  /**
+   * The presentity's policy decided a `waiting` watcher (RFC 3857 4.7.1: approved or rejected ends it). A
+   * row that is no longer waiting (taken over by a new subscription, or ended) is left alone: undefined.
+   */
+  decide(k: WatcherKey, decision: 'approved' | 'rejected'): WatcherEntry | undefined {
+    if (this.find(k)?.status !== 'waiting') return undefined;
+    return decision === 'approved'
+      ? this.transition(k, 'active', 'approved')
+      : this.transition(k, 'terminated', 'rejected');
+  }
+
   /** Stops the waiting timers and forgets every watcher, without notifications. */
   close(): void {
     for (const group of this.groups.values())
