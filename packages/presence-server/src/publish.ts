@@ -18,6 +18,8 @@ export const MAX_EXPIRES = 3600;
 /** A PUBLISH without Expires gets this (RFC 3856 section 6.8 gives one hour as the default). */
 export const DEFAULT_EXPIRES = 3600;
 export const EVENT_PACKAGE = 'presence';
+/** The event packages this server serves, for Allow-Events. */
+export const ALLOW_EVENTS = `${EVENT_PACKAGE}, presence.winfo`;
 
 export interface PublishOptions {
   store: PublicationStore;

@@ -25,7 +25,7 @@ import { aorOf } from './identity';
 import { presencePackage } from './packages/presence';
 import { winfoPackage } from './packages/winfo';
 import { PIDF_TYPE } from './pidf';
-import { createPublishHandler, EVENT_PACKAGE, presentityOf } from './publish';
+import { ALLOW_EVENTS, createPublishHandler, EVENT_PACKAGE, presentityOf } from './publish';
 import { PublicationStore, type ChangeReason, type ComposedState } from './publications';
 import { EVENTLIST, ListService } from './rls/lists';
 import { sphereOf } from './watch/sphere';
@@ -38,7 +38,7 @@ import { XcapClient } from './xcap/client';
 
 /** The methods handled; others get 405 (known to SIP) or 501 with Allow from the endpoint. */
 export const ALLOW = ['PUBLISH', 'SUBSCRIBE', 'OPTIONS'];
-export const ALLOW_EVENTS = `${EVENT_PACKAGE}, presence.winfo`;
+export { ALLOW_EVENTS };
 /** How long close() waits for the answers to the final NOTIFYs. */
 export const SHUTDOWN_NOTIFY_MS = 2000;
 
@@ -52,6 +52,7 @@ export interface PresenceOptions {
   /**
    * Lab switch, off by default: when a request has no P-Asserted-Identity that may be believed (none, or not
    * from presence.trustedPeers), its From URI stands for the sender instead of a 403. Never in IMS use.
+   * Default: presence.trustFrom.
    */
   trustFrom?: boolean;
   /** called in the presentity's queue after each change of its state, once its NOTIFYs are scheduled */
@@ -83,7 +84,7 @@ export async function start(o: PresenceOptions): Promise<PresenceService> {
     registers: [registry],
   });
   const trusted = new Set(cfg.trustedPeers.map((p) => p.toLowerCase()));
-  const trustFrom = o.trustFrom ?? false;
+  const trustFrom = o.trustFrom ?? cfg.trustFrom ?? false;
   const late: { watches?: WatchTable; documents?: PresenceDocuments } = {};
   const store = new PublicationStore({
     clock,
@@ -104,7 +105,7 @@ export async function start(o: PresenceOptions): Promise<PresenceService> {
     aliases: cfg.xcapAliases,
     ...(o.xcapCa !== undefined ? { ca: o.xcapCa } : {}),
   });
-  const policies = new Policies(xcap, logger);
+  const policies = new Policies(xcap, logger, clock);
   const bound: { endpoint?: Endpoint; notifier?: Notifier } = {};
   const winfoHolder: { changed?: (p: string, pkg: string, e: WatcherEntry[]) => void } = {};
   const watchers = new WatcherRegistry({

@@ -17,6 +17,7 @@
 import type { NotifyContent, Subscription, SubscribeDecision, Notifier } from '@ut-testbed/sip-core';
 import type { Logger } from 'pino';
 import { aorOf, type WatcherIdentity } from '../identity';
+import { ALLOW_EVENTS } from '../publish';
 import type { PresenceDocuments } from '../watch/documents';
 import type { Watch, WatchOwner, WatchStatus, WatchTable } from '../watch/watches';
 import type { WatcherEvent } from '../winfo/document';
@@ -172,11 +173,14 @@ export class ListService {
     const supported = (req.get('Supported') ?? '').split(',').map((s) => s.trim().toLowerCase());
     if (!supported.includes(EVENTLIST))
       return { reject: 421, reason: 'Extension Required', headers: [['Require', EVENTLIST]] };
-    if (!allowsPackage(service, sub.event.type)) return { reject: 489, reason: 'Bad Event' };
     const owner = await this.ownerOf(service.uri, watcher);
     if (!owner) return { reject: 403, reason: 'Forbidden' };
     const own = (await this.readServices(`rls-services/users/${owner}/index`, owner)) ?? [];
+    // the owner's document as it is now: the global index may be older than the last change
     const current = findService(own, service.uri) ?? service;
+    if (!allowsPackage(current, sub.event.type))
+      // RFC 6665 8.3.2: a 489 lists the packages the server does serve
+      return { reject: 489, reason: 'Bad Event', headers: [['Allow-Events', ALLOW_EVENTS]] };
     const list = new ListSubscription(sub, current, owner, watcher, this);
     await this.resolveInto(list);
     this.bySub.set(sub, list);
