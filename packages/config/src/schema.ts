@@ -376,6 +376,8 @@ export const presenceSchema = section('a mapping (the presence section)', {
     )
     .default(() => ['https://xcap.home1.net:8443/services']),
   trustedPeers: ipListSchema.default(() => ['127.0.0.1']),
+  // lab switch: without a believable P-Asserted-Identity, the From URI is taken as the sender
+  trustFrom: z.boolean(expecting('true or false')).default(false),
   admin: adminSchema.optional(),
 }).prefault({});
 

@@ -42,6 +42,7 @@ describe('defaults', () => {
       xcapRoot: 'http://127.0.0.1:8081/services',
       xcapAliases: ['https://xcap.home1.net:8443/services'],
       trustedPeers: ['127.0.0.1'],
+      trustFrom: false,
     });
   });
 

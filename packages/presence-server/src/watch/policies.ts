@@ -10,6 +10,7 @@
  * rule matches: pending, see watches.ts), and that is not cached: the reconnect of the change stream
  * re-evaluates.
  */
+import type { Clock } from '@ut-testbed/sip-core';
 import type { Logger } from 'pino';
 import { aorOf } from '../identity';
 import {
@@ -41,6 +42,8 @@ export class Policies {
   constructor(
     private readonly xcap: XcapClient,
     private readonly logger: Logger,
+    /** the time `<validity>` conditions are checked at */
+    private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   /** Bumped whenever the presentity's rules may have changed: an evaluation older than that is stale. */
@@ -66,7 +69,7 @@ export class Policies {
       loaded.rules,
       { identities: watcher.anonymous ? [] : watcher.identities, anonymous: watcher.anonymous },
       {
-        now: new Date(),
+        now: new Date(this.clock.now()),
         ...(sphere !== undefined ? { sphere } : {}),
         externalLists: loaded.externalLists,
       },
