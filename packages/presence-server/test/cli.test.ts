@@ -57,9 +57,42 @@ test('a config with only realm and presence starts it; ready line; it answers PU
       port: Number(port),
     });
     expect(r.status).toBe(200);
+    const target = { protocol: 'udp' as const, host: host!, port: Number(port) };
+    // presence.trustFrom is off by default: no asserted identity, no PUBLISH
+    expect(
+      (await ue.request(publishRequest({ pai: null, body: pidf(USER1, [['t', 'open']]) }), target)).status,
+    ).toBe(403);
     const metrics = await (await fetch(`http://${ready.endpoints.admin}/metrics`)).text();
     expect(metrics).toMatch(/presence_sip_requests_total\{method="PUBLISH",status="200"\} 1/);
     expect(metrics).toMatch(/presence_publications 1/);
+  } finally {
+    await ue?.close();
+    p.proc.kill('SIGTERM');
+  }
+  expect(await p.exited).toBe(0);
+});
+
+test('presence.trustFrom: true (the lab switch): a PUBLISH without P-Asserted-Identity is taken from its From', async () => {
+  const cfg = join(dir, 'from.yaml');
+  writeFileSync(
+    cfg,
+    'realm: home1.net\npresence:\n  listen: { host: 127.0.0.1, port: 0, transports: [udp] }\n  trustFrom: true\n',
+  );
+  const p = run(['start', '--config', cfg]);
+  const ready = JSON.parse(await p.firstLine) as { endpoints: { udp: string } };
+  let ue: Endpoint | undefined;
+  try {
+    ue = await client();
+    const [host, port] = ready.endpoints.udp.split(':');
+    const target = { protocol: 'udp' as const, host: host!, port: Number(port) };
+    const own = await ue.request(publishRequest({ pai: null, body: pidf(USER1, [['t', 'open']]) }), target);
+    expect([own.status, own.get('SIP-ETag') !== undefined]).toEqual([200, true]);
+    // From is the sender: it may publish only its own presence
+    const other = await ue.request(
+      publishRequest({ pai: null, from: 'sip:user2_public1@home1.net', body: pidf(USER1, [['t', 'open']]) }),
+      target,
+    );
+    expect(other.status).toBe(403);
   } finally {
     await ue?.close();
     p.proc.kill('SIGTERM');

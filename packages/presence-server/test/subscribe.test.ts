@@ -128,6 +128,21 @@ test('a refresh PUBLISH notifies nobody; the modify after it is the next NOTIFY'
   expect([next.request.get('CSeq'), body(next).basics]).toEqual(['2 NOTIFY', ['closed']]);
 });
 
+test('<validity> is checked at the server clock: a rule valid on the first day of 1970 allows', async () => {
+  await publish(withPerson('open'));
+  const rules =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">' +
+    `<cr:rule id="v"><cr:conditions><cr:identity><cr:one id="${USER2}"/></cr:identity>` +
+    '<cr:validity><cr:from>1970-01-01T00:00:00Z</cr:from><cr:until>1970-01-02T00:00:00Z</cr:until></cr:validity>' +
+    '</cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions>' +
+    '<cr:transformations><pr:provide-all-attributes/></cr:transformations></cr:rule></cr:ruleset>\n';
+  expect(await xcap.write('pres-rules', USER1, rules)).toBe(201);
+  // the ManualClock is at 0 (1970-01-01T00:00Z): inside the window, although the wall clock is not
+  await subscribe();
+  expect((await watcher.notes.next()).request.get('Subscription-State')).toBe('active;expires=600');
+});
+
 test('polite-block: active with a neutral document that shows nothing published', async () => {
   await publish(withPerson('open'));
   await xcap.write('pres-rules', USER1, presRules([{ id: 'p', identity: USER2, handling: 'polite-block' }]));

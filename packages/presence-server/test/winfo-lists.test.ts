@@ -99,6 +99,37 @@ describe('presence.winfo', () => {
     ]);
   });
 
+  test('a watcher that left while pending is waiting; the rules then decide it (approved, rejected)', async () => {
+    await subscribeWinfo(b, USER1);
+    await b.notes.next();
+    const two = await a.subscribe({ target: server.target('udp'), uri: USER1, identity: USER2 });
+    await a.notes.next();
+    await b.notes.next();
+    const three = await a.subscribe({ target: server.target('udp'), uri: USER1, identity: USER3 });
+    await a.notes.next();
+    const pending = await b.notes.next();
+    const id3 = winfo(pending).lists[0]!.watchers[0]!.id;
+    await two.unsubscribe();
+    expect(watchers(await b.notes.next())).toEqual([{ uri: USER2, status: 'waiting', event: 'timeout' }]);
+    await three.unsubscribe();
+    expect(watchers(await b.notes.next())).toEqual([{ uri: USER3, status: 'waiting', event: 'timeout' }]);
+
+    await xcap.write(
+      'pres-rules',
+      USER1,
+      presRules([
+        { id: 'a', identity: USER2, handling: 'allow' },
+        { id: 'b', identity: USER3, handling: 'block' },
+      ]),
+    );
+    const decided = [await b.notes.next(), await b.notes.next()].flatMap((n) => winfo(n).lists[0]!.watchers);
+    expect(decided.map((w) => [w.uri, w.status, w.event])).toEqual([
+      [USER2, 'terminated', 'approved'],
+      [USER3, 'terminated', 'rejected'],
+    ]);
+    expect(decided[1]!.id).toBe(id3);
+  });
+
   test('a blocked watcher is listed terminated (rejected); a Privacy: id watcher is anonymous', async () => {
     await xcap.write('pres-rules', USER1, presRules([{ id: 'b', identity: USER3, handling: 'block' }]));
     await subscribeWinfo(b, USER1);
@@ -131,11 +162,11 @@ const LISTS =
   '  </list>\n' +
   '</resource-lists>\n';
 
-const services = (listUri: string) =>
+const services = (listUri: string, pkg = 'presence') =>
   '<?xml version="1.0" encoding="UTF-8"?>\n' +
   '<rls-services xmlns="urn:ietf:params:xml:ns:rls-services">\n' +
   `  <service uri="${LIST_URI}"><resource-list>${listUri}</resource-list>` +
-  '<packages><package>presence</package></packages></service>\n' +
+  `<packages><package>${pkg}</package></packages></service>\n` +
   '</rls-services>\n';
 
 describe('event lists', () => {
@@ -169,6 +200,15 @@ describe('event lists', () => {
       (x: SubscribeError) => x,
     );
     expect([e?.response.status, e?.response.get('Require')]).toEqual([421, 'eventlist']);
+  });
+
+  test('a service for another package only: 489 with the packages this server serves', async () => {
+    expect(await xcap.write('rls-services', USER2, services(listNode, 'dialog'))).toBe(200);
+    const e = await subscribeList().then(
+      () => undefined,
+      (x: SubscribeError) => x,
+    );
+    expect([e?.response.status, e?.response.get('Allow-Events')]).toEqual([489, 'presence, presence.winfo']);
   });
 
   test('only the owner of the service may subscribe to it: 403', async () => {
