@@ -1,7 +1,7 @@
 /**
  * Interop with SIPp 3.6.1 (Debian sip-tester, /usr/bin/sipp; set SIPP to use another binary), on 127.0.0.1:
- * `sipp/publish-uac.xml` runs the PUBLISH answers of RFC 3903 (initial, modify, stale tag, bad event,
- * removal) over UDP and TCP. Each SIPp run is a foreground child process bounded by -timeout with
+ * `sipp/publish-uac.xml` runs the PUBLISH answers of RFC 3903 (initial, modify, refresh, wrong
+ * Content-Type, not a PIDF body, Expires too brief, stale tag, bad event, removal) over UDP and TCP. Each SIPp run is a foreground child process bounded by -timeout with
  * -timeout_error; its exit code (0: every call succeeded), its output and the server's trace are asserted.
  */
 import { existsSync } from 'node:fs';
@@ -43,7 +43,7 @@ describe.each([
   ['udp', 'u1'],
   ['tcp', 't1'],
 ] as const)('SIPp PUBLISH UAC over %s (-t %s)', (protocol, mode) => {
-  test('initial 200 + SIP-ETag, modify 200, stale tag 412, Event: bogus 489, Expires 0 200', async () => {
+  test('initial 200 + SIP-ETag, modify 200, refresh 200, 415, 400, 423 + Min-Expires, stale tag 412, Event: bogus 489, Expires 0 200', async () => {
     const t = server.target(protocol);
     const run = await runSipp([
       `${t.host}:${t.port}`,
@@ -56,10 +56,16 @@ describe.each([
     ]);
     expectSuccess(run);
     const sent = server.sink.events.filter((e) => e.from.name === 'ps');
-    expect([...new Set(sent.map((e) => e.summary))]).toEqual([
+    expect(sent.map((e) => e.summary)).toEqual([
       '200 OK (PUBLISH)',
+      '200 OK (PUBLISH)',
+      '200 OK (PUBLISH)',
+      '415 Unsupported Media Type (PUBLISH)',
+      '400 Bad Request (PUBLISH)',
+      '423 Interval Too Brief (PUBLISH)',
       '412 Conditional Request Failed (PUBLISH)',
       '489 Bad Event (PUBLISH)',
+      '200 OK (PUBLISH)',
     ]);
     expect(server.svc.composedState(USER1)).toBeUndefined();
     // the modify carried the tag of the initial 200 exactly (no leading space)
