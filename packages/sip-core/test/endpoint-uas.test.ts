@@ -6,6 +6,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createEndpoint, parseMessage, type Endpoint, type SipMessage } from '../src';
 import { ManualClock } from '../src/transaction/clock';
 import { Queue } from './support/queue';
@@ -166,6 +168,27 @@ test('a retransmitted OPTIONS gets the same response again, onRequest runs once'
   const c = await datagrams.next();
   expect(handled).toHaveLength(2);
   expect(c.equals(a)).toBe(false);
+});
+
+test('a completed transaction keeps its response, not the request it answered', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let ref: WeakRef<SipMessage> | undefined;
+  behaviour = (req, respond) => {
+    ref = new WeakRef(req);
+    respond(200, 'OK');
+  };
+  const opts = request('OPTIONS', 'z9hG4bKgc1');
+  await send(opts);
+  const a = await datagrams.next();
+  handled.length = 0;
+  await new Promise(setImmediate); // a WeakRef's target lives until the job that made it is over
+  gc();
+  expect(ref!.deref()).toBeUndefined();
+  // still Completed (Timer J has not fired on the manual clock): a retransmission gets the same 200
+  await send(opts);
+  expect((await datagrams.next()).equals(a)).toBe(true);
+  expect(handled).toHaveLength(0);
 });
 
 test('badbranch (RFC 4475 3.2.1): matched RFC 2543-style, its retransmission answered from the transaction', async () => {

@@ -150,7 +150,7 @@ describe('non-INVITE client transaction', () => {
 describe('non-INVITE server transaction', () => {
   const server = (h: Harness) => {
     const ends: number[] = [];
-    const tx = new NonInviteServerTransaction(message(REQUEST), h.ctx, () => ends.push(h.clock.now()));
+    const tx = new NonInviteServerTransaction(h.ctx, () => ends.push(h.clock.now()));
     return { tx, ends };
   };
 
