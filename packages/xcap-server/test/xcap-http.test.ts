@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@ut-testbed/config';
-import { createTracer, MemorySink } from '@ut-testbed/trace';
+import { createTracer, MemorySink, systemClock } from '@ut-testbed/trace';
 import pino from 'pino';
 import { findUsage, start, type XcapService } from '../src';
 import { isSchemaUsage } from '../src/usages/usage';
@@ -469,7 +469,8 @@ describe('change stream and trace', () => {
 
   it('names the sender (the AP by X-Forwarded-For, another peer by its User-Agent) and stamps the arrival', async () => {
     sink.clear();
-    const before = Date.now();
+    // on the tracer's clock, as the sender's own record of the request is
+    const before = systemClock();
     await http('GET', doc(), { headers: { 'X-Forwarded-For': '127.0.0.1' } });
     await http('GET', doc(), { headers: { 'User-Agent': 'Presence-Server/0.1 (ut-testbed)' } });
     await http('GET', doc());
@@ -482,5 +483,31 @@ describe('change stream and trace', () => {
     const [req, res] = sink.events;
     expect(req!.ts).toBeGreaterThanOrEqual(before);
     expect(req!.ts).toBeLessThanOrEqual(res!.ts);
+  });
+
+  it("stamps the arrival on the tracer's clock, never before the sender's record of the request", async () => {
+    // Date.now() is another time base than the tracer's (whole milliseconds, and stepped when the system
+    // clock is set): here it runs 10 ms behind, and the ladder, which orders by time, must not care
+    const wall = Date.now.bind(Date);
+    const behind = jest.spyOn(Date, 'now').mockImplementation(() => wall() - 10);
+    try {
+      sink.clear();
+      const sent = createTracer({ sinks: [sink] }).emit({
+        iface: 'AS',
+        proto: 'http',
+        transport: 'tcp',
+        from: { name: 'ap', host: '127.0.0.1', port: 0 },
+        to: { name: 'xcap', host: '127.0.0.1', port: 0 },
+        bytes: Buffer.from('GET'),
+        summary: 'sent',
+      });
+      await http('GET', doc(), { headers: { 'X-Forwarded-For': '127.0.0.1' } });
+      const [, arrival, answer] = sink.events;
+      expect(arrival!.summary).toMatch(/^GET /);
+      expect(arrival!.ts).toBeGreaterThanOrEqual(sent.ts);
+      expect(arrival!.ts).toBeLessThanOrEqual(answer!.ts);
+    } finally {
+      behind.mockRestore();
+    }
   });
 });
