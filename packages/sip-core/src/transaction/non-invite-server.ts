@@ -21,8 +21,8 @@ export class NonInviteServerTransaction {
   private readonly j: TimerSlot;
   private readonly deadline: TimerSlot;
 
+  /** The request is not kept: a retransmission is matched by the endpoint and answered with the last response. */
   constructor(
-    readonly request: SipMessage,
     private readonly ctx: TransactionContext,
     private readonly onTerminated: () => void = () => undefined,
   ) {

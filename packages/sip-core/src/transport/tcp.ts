@@ -13,7 +13,7 @@ import { statelessAnswer } from './bad-request';
 import { hostPort, receive, TransportTrace } from './receive';
 import { StreamFramer, type FramerLimits } from './stream-framer';
 import { firstLine, summarize } from './summary';
-import type { HostPort, Inbound, StreamConnection, Transport, TransportOptions } from './types';
+import type { HostPort, ReplyPath, StreamConnection, Transport, TransportOptions } from './types';
 import { normalHost, responseDestination, topVia } from './via';
 
 export interface TcpTransportOptions extends TransportOptions, FramerLimits {
@@ -216,12 +216,12 @@ export class TcpTransport implements Transport {
     await c.write(message.toBuffer(), summarize(message));
   }
 
-  async respond(response: SipMessage, inbound: Inbound): Promise<void> {
+  async respond(response: SipMessage, path: ReplyPath): Promise<void> {
     const bytes = response.toBuffer();
-    const c = inbound.connection;
+    const c = path.connection;
     if (c instanceof TcpConnection && c.open && this.all.has(c)) return c.write(bytes, summarize(response));
     const via = topVia(response);
-    const to = via ? responseDestination(via, true) : inbound.source;
+    const to = via ? responseDestination(via, true) : path.source;
     await (await this.connection(to)).write(bytes, summarize(response));
   }
 

@@ -18,12 +18,16 @@ export interface Target extends HostPort {
 }
 
 /** A message received by a transport, requests with `received`/`rport` already added to the top Via. */
-export interface Inbound {
-  message: SipMessage;
-  transport: Transport;
+/** Where the responses to a request go: its source, or over the connection it came on. */
+export interface ReplyPath {
   source: HostPort;
   /** TCP: the connection it arrived on (responses to it go back over it while it is open) */
   connection?: StreamConnection;
+}
+
+export interface Inbound extends ReplyPath {
+  message: SipMessage;
+  transport: Transport;
 }
 
 /** A TCP connection as the layers above see it. */
@@ -44,7 +48,7 @@ export interface Transport {
   /** Sends a request (UDP datagram, or over a TCP connection to `to`, opened when there is none). */
   send(message: SipMessage, to: HostPort): Promise<void>;
   /** Sends a response to `inbound`: over its connection while open, else by RFC 3261 18.2.2 and RFC 3581. */
-  respond(response: SipMessage, inbound: Inbound): Promise<void>;
+  respond(response: SipMessage, path: ReplyPath): Promise<void>;
   close(): Promise<void>;
 }
 

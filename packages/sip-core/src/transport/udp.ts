@@ -8,7 +8,7 @@ import { isIPv6 } from 'node:net';
 import type { SipMessage } from '../message';
 import { receive, TransportTrace } from './receive';
 import { summarize } from './summary';
-import type { HostPort, Inbound, Transport, TransportOptions } from './types';
+import type { HostPort, Inbound, ReplyPath, Transport, TransportOptions } from './types';
 import { responseDestination, topVia } from './via';
 
 /** What a UDP transport asks of the kernel for each socket buffer unless told otherwise. */
@@ -82,11 +82,11 @@ export class UdpTransport implements Transport {
     return this.sendBytes(message.toBuffer(), to, summarize(message));
   }
 
-  respond(response: SipMessage, inbound: Inbound): Promise<void> {
+  respond(response: SipMessage, path: ReplyPath): Promise<void> {
     const via = topVia(response);
     return this.sendBytes(
       response.toBuffer(),
-      via ? responseDestination(via, false) : inbound.source,
+      via ? responseDestination(via, false) : path.source,
       summarize(response),
     );
   }
