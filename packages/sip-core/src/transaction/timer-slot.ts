@@ -12,6 +12,7 @@ export class TimerSlot {
     this.armed = true;
     this.handle = this.clock.setTimeout(() => {
       this.armed = false;
+      this.handle = undefined;
       fn();
     }, ms);
   }
@@ -19,6 +20,8 @@ export class TimerSlot {
   clear(): void {
     if (this.armed) this.clock.clearTimeout(this.handle);
     this.armed = false;
+    // a cleared timer (and what its callback holds) is not kept until the slot is set again or dropped
+    this.handle = undefined;
   }
 
   get active(): boolean {
