@@ -4,8 +4,8 @@
  *   process; the AP's certificate written next to the databases when it is generated; with `--replay` a
  *   scenario is replayed against them first and its ladder printed on stderr; then the ready line, and up
  *   until SIGINT/SIGTERM.
- * - `testbed replay <scenario> [--config F] [--target] [--ca F] [--trace-dir D] [--format text|mermaid|html|json]`:
- *   the ladder on stdout (colour on a TTY), exit 0 only if every expectation held.
+ * - `testbed replay <scenario> [--config F] [--target] [--ca F] [--trace-dir D] [--format text|mermaid|html|json]
+ *   [--step-timeout MS]`: the ladder on stdout (colour on a TTY), exit 0 only if every expectation held.
  * - `testbed scenarios`: one line each.
  * Logs go to stderr (warnings only, unless LOG_LEVEL), machine output to stdout.
  */
@@ -24,6 +24,7 @@ import pino from 'pino';
 import { SERVICES, startTestbed, type ServiceName, type TestbedEndpoints } from './compose';
 import { renderHtml, renderMermaid, renderText } from './ladder';
 import { decodeForPage, replay, type ReplayResult } from './replay';
+import { DEFAULT_STEP_TIMEOUT_MS } from './scenario/types';
 import { findScenario, SCENARIOS } from './scenarios';
 
 export type { Io };
@@ -48,6 +49,14 @@ function parseServices(v: string | undefined): ServiceName[] | undefined {
     if (!(SERVICES as readonly string[]).includes(n))
       throw new UsageError(`--services: "${n}" is not a service (${SERVICES.join(', ')})`);
   return names as ServiceName[];
+}
+
+function parseStepTimeout(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(ms) || ms <= 0)
+    throw new UsageError(`--step-timeout: "${v}" is not a number of milliseconds above 0`);
+  return ms;
 }
 
 /** The ladder of a result in the chosen format. */
@@ -81,6 +90,14 @@ export function formatResult(r: ReplayResult, format: Format, color: boolean): s
   }
 }
 
+interface UpOptions {
+  config?: string;
+  endpointsFile?: string;
+  services?: string;
+  replay?: string;
+  stepTimeout?: string;
+}
+
 export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number> {
   const p = commandProgram('testbed', 'the Ut testbed: every service in one process, scenarios, ladders', io);
   let code = 0;
@@ -99,16 +116,28 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
     .option('--ca <file>', "with --target: the AP's certificate (PEM)")
     .option('--trace-dir <dir>', 'write trace.pcapng, trace.jsonl, ladder.html and ladder.mmd there')
     .option('--format <format>', `the ladder on stdout: ${FORMATS.join(', ')}`, 'text')
+    .option(
+      '--step-timeout <ms>',
+      `how long a step may take before it fails (default ${DEFAULT_STEP_TIMEOUT_MS})`,
+    )
     .action(
       async (
         name: string,
-        opts: { config?: string; target?: boolean; ca?: string; traceDir?: string; format: string },
+        opts: {
+          config?: string;
+          target?: boolean;
+          ca?: string;
+          traceDir?: string;
+          format: string;
+          stepTimeout?: string;
+        },
       ) => {
         const scenario = findScenario(name);
         if (!scenario)
           throw new UsageError(`no scenario "${name}": testbed scenarios lists ${SCENARIOS.length} of them`);
         if (!(FORMATS as readonly string[]).includes(opts.format))
           throw new UsageError(`--format: "${opts.format}" is not one of ${FORMATS.join(', ')}`);
+        const stepTimeoutMs = parseStepTimeout(opts.stepTimeout);
         if (opts.target && scenario.ownTestbed)
           throw new UsageError(
             `${scenario.name} stops services or moves clocks: run it without --target (on a testbed of its own)`,
@@ -126,6 +155,7 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
           ...(opts.traceDir ? { traceDir: resolve(opts.traceDir) } : {}),
           logger: logger(),
           progress: (l) => io.err(`testbed: ${l}\n`),
+          ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
         });
         io.out(formatResult(r, opts.format as Format, o.tty ?? false));
         for (const f of r.files) io.err(`testbed: wrote ${f}\n`);
@@ -145,9 +175,14 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
     .option('--endpoints-file <file>', 'also write the endpoints as JSON to this file')
     .option('--services <list>', `a subset to run here (${SERVICES.join(',')}); the others are attached to`)
     .option('--replay <scenario>', 'replay this scenario against the services first, ladder on stderr')
-    .action(async (opts: { config?: string; endpointsFile?: string; services?: string; replay?: string }) => {
+    .option(
+      '--step-timeout <ms>',
+      `with --replay: how long a step may take (default ${DEFAULT_STEP_TIMEOUT_MS})`,
+    )
+    .action(async (opts: UpOptions) => {
       const config = commandConfig(opts.config);
       const services = parseServices(opts.services);
+      const stepTimeoutMs = parseStepTimeout(opts.stepTimeout);
       const scenario = opts.replay !== undefined ? findScenario(opts.replay) : undefined;
       if (opts.replay !== undefined && !scenario)
         throw new UsageError(`--replay: no scenario "${opts.replay}"`);
@@ -167,7 +202,12 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
         writeFileSync(certificate, tb.certificate);
       }
       if (scenario) {
-        const r = await replay(scenario, { config: tb.config, testbed: { tb, sink }, logger: logger() });
+        const r = await replay(scenario, {
+          config: tb.config,
+          testbed: { tb, sink },
+          logger: logger(),
+          ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
+        });
         io.err(renderText(r.model, { color: o.tty ?? false }));
         io.err(
           r.ok

@@ -20,7 +20,13 @@ import {
   type LadderModel,
 } from './ladder';
 import { Context } from './scenario/context';
-import { ExpectationFailed, type Expectation, type Scenario } from './scenario/types';
+import {
+  ExpectationFailed,
+  StepError,
+  type Expectation,
+  type Scenario,
+  type StepTimer,
+} from './scenario/types';
 
 export interface ReplayOptions {
   config: Config;
@@ -31,6 +37,10 @@ export interface ReplayOptions {
   traceDir?: string;
   logger: Logger;
   progress?: (line: string) => void;
+  /** how long each step may take (ms; default 10 s): past it the step fails, naming itself */
+  stepTimeoutMs?: number;
+  /** the clock of that bound (tests) */
+  stepTimer?: StepTimer;
 }
 
 export interface ReplayResult {
@@ -114,7 +124,11 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     ...(tb ? { stop: (s) => tb!.stop(s) } : {}),
     advanceApClock: (ms) => (skew += ms),
     onStep: (name) => o.progress?.(`step: ${name}`),
+    ...(o.stepTimeoutMs !== undefined ? { stepTimeoutMs: o.stepTimeoutMs } : {}),
+    ...(o.stepTimer ? { stepTimer: o.stepTimer } : {}),
     trace: () => sink.events.slice(from),
+    // the services record into the sink unless they run elsewhere (--target)
+    servicesTraced: own,
     // on a testbed that lives on, documents are named for this run so that a second run starts fresh
     ...(mine ? {} : { runId: Date.now().toString(36) }),
   });
@@ -123,9 +137,9 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     await scenario.run(ctx);
   } catch (e) {
     failure =
-      e instanceof ExpectationFailed
+      e instanceof ExpectationFailed || e instanceof StepError
         ? e.message
-        : `${e instanceof Error ? e.message : String(e)} (in a step)`;
+        : `${ctx.where()}: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
     await ctx.close();
     if (mine) await tb!.close();

@@ -1,16 +1,32 @@
 /**
  * The `testbed` command in-process (its run()): scenarios, replay with the four files and the ladder,
- * the JSON format, and the usage errors (exit 2) with what to do.
+ * the JSON format, and the usage errors (exit 2) with what to do; and as a process (bin/testbed.js), a
+ * replay that fails for real: exit 1 and the line that names the step, what was expected and what came.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseConfig } from '@ut-testbed/config';
 import { parseJsonLines } from '@ut-testbed/trace';
 import pino from 'pino';
 import { run } from '../src/cli';
 import { startTestbed } from '../src/compose';
 import { SCENARIOS } from '../src/scenarios';
+
+const BIN = resolve(__dirname, '..', 'bin', 'testbed.js');
+
+function testbed(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    p.on('error', fail);
+    p.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
 
 function io() {
   const out: string[] = [];
@@ -65,7 +81,7 @@ test('--format json: the steps, the expectations and the messages', async () => 
   expect(r.messages.filter((m: { summary: string }) => m.summary.startsWith('MAR')).length).toBe(2);
 });
 
-test('usage errors: an unknown scenario, a bad format, a fault scenario with --target (exit 2)', async () => {
+test('usage errors: an unknown scenario, a bad format, a fault scenario with --target, a bad --step-timeout (exit 2)', async () => {
   for (const [argv, message] of [
     [['replay', 'nope'], /no scenario "nope": testbed scenarios lists/],
     [['replay', 'section3', '--format', 'svg'], /--format: "svg" is not one of text, mermaid, html, json/],
@@ -73,6 +89,11 @@ test('usage errors: an unknown scenario, a bad format, a fault scenario with --t
       ['replay', 'failure-hss-down', '--target'],
       /failure-hss-down stops services or moves clocks: run it without --target/,
     ],
+    [
+      ['replay', 'section3', '--step-timeout', '0'],
+      /--step-timeout: "0" is not a number of milliseconds above 0/,
+    ],
+    [['up', '--step-timeout', '1.5'], /--step-timeout: "1.5" is not a number of milliseconds above 0/],
   ] as const) {
     const c = io();
     expect(await run([...argv], c.io)).toBe(2);
@@ -108,4 +129,82 @@ test('replay --target: section3 and section2 against a testbed already up, the U
     await tb.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('a replay that fails, as a process', () => {
+  let dir: string;
+  let tb: Awaited<ReturnType<typeof startTestbed>>;
+  let ca: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'testbed-fails-'));
+    tb = await startTestbed({ config: parseConfig({}), freePorts: true, logger: pino({ level: 'silent' }) });
+    ca = join(dir, 'ap.pem');
+    writeFileSync(ca, tb.certificate!);
+  });
+  afterAll(async () => {
+    await tb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The running testbed's configuration, with `change` applied to the UE's copy of it. */
+  function targetConfig(name: string, change: (c: typeof tb.config) => void = () => undefined): string {
+    const c = structuredClone(tb.config);
+    change(c);
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(c));
+    return file;
+  }
+
+  test("the UE's K is not the HSS's: exit 1, the step, what was expected and what came", async () => {
+    // the USIM fails the network's MAC, so the AP never gets a RES it can accept
+    const config = targetConfig('other-k.json', (c) => {
+      c.hss.subscribers[0]!.k = '00112233445566778899aabbccddeeff';
+    });
+    const r = await testbed(['replay', 'section3', '--target', '--config', config, '--ca', ca]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'testbed: section3 failed: step "PUT a new, empty presence list": status: expected 201, got 403\n',
+    );
+    expect(r.stderr).not.toMatch(/expectations held/);
+    // the ladder of what did happen is still printed: the challenge and the refusal
+    expect(r.stdout).toContain('401 Unauthorized');
+    expect(r.stdout).toContain('403 Forbidden');
+  });
+
+  test('with --format json the failed expectation is the last one, and ok is false', async () => {
+    const config = targetConfig('other-k.json', (c) => {
+      c.hss.subscribers[0]!.k = '00112233445566778899aabbccddeeff';
+    });
+    const r = await testbed([
+      'replay',
+      'section3',
+      '--target',
+      '--config',
+      config,
+      '--ca',
+      ca,
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.expectations.at(-1)).toEqual({
+      step: 'PUT a new, empty presence list',
+      what: 'status',
+      ok: false,
+      expected: '201',
+      actual: '403',
+    });
+  });
+
+  test('an error that is not an expectation (the AP has gone) names the step too', async () => {
+    const config = targetConfig('running.json');
+    await tb.stop('ap');
+    const r = await testbed(['replay', 'section3', '--target', '--config', config, '--ca', ca]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /testbed: section3 failed: step "PUT a new, empty presence list": PUT \/services\/resource-lists\/users\/sip:user1_public1@home1\.net\/index-\w+: connect ECONNREFUSED 127\.0\.0\.1:\d+\n/,
+    );
+  });
 });

@@ -10,7 +10,17 @@ import type { Config } from '@ut-testbed/config';
 import type { TraceEvent, Tracer } from '@ut-testbed/trace';
 import { createUa, UsimModel, UtClient, XcapClient, type Ua } from '@ut-testbed/ue-client';
 import type { ServiceName, TestbedEndpoints } from '../compose';
-import { ExpectationFailed, type Expectation, type ScenarioContext, type UeOptions } from './types';
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  ExpectationFailed,
+  NO_STEP,
+  realStepTimer,
+  StepError,
+  type Expectation,
+  type ScenarioContext,
+  type StepTimer,
+  type UeOptions,
+} from './types';
 
 export interface ContextOptions {
   config: Config;
@@ -24,7 +34,13 @@ export interface ContextOptions {
   advanceApClock?: (ms: number) => void;
   /** called as each step starts */
   onStep?: (name: string) => void;
+  /** how long a step may take (ms); default {@link DEFAULT_STEP_TIMEOUT_MS} */
+  stepTimeoutMs?: number;
+  /** the clock of that bound (default: real timers) */
+  stepTimer?: StepTimer;
   trace: () => readonly TraceEvent[];
+  /** whether the services record into `trace` (not only the UE) */
+  servicesTraced?: boolean;
   /** set on a testbed that outlives the run: {@link Context.fresh} names documents with it */
   runId?: string;
 }
@@ -34,7 +50,9 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : (JSON.
 export class Context implements ScenarioContext {
   readonly expectations: Expectation[] = [];
   readonly steps: string[] = [];
-  private current = '(start)';
+  private current: string | undefined;
+  /** set once a step has run out of time: what it left running may not record or start anything more */
+  private abandoned = false;
   private readonly clients: UtClient[] = [];
   private readonly uas: Ua[] = [];
 
@@ -50,16 +68,50 @@ export class Context implements ScenarioContext {
     return this.o.own;
   }
 
+  get servicesTraced(): boolean {
+    return this.o.servicesTraced ?? false;
+  }
+
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (this.abandoned) throw new StepError(name, new Error('a step before it ran out of time'));
     const before = this.current;
     this.current = name;
     this.steps.push(name);
     this.o.onStep?.(name);
+    const bound = this.o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    let disarm = () => undefined as void;
+    const outOfTime = new Promise<never>((_, reject) => {
+      disarm = (this.o.stepTimer ?? realStepTimer)(bound, () => {
+        const e: Expectation = {
+          step: name,
+          what: 'time bound',
+          ok: false,
+          expected: `its end within ${bound} ms`,
+          actual: 'no end',
+        };
+        this.expectations.push(e);
+        this.abandoned = true;
+        reject(new ExpectationFailed(e));
+      });
+    });
     try {
-      return await fn();
+      const work = fn();
+      // once the bound has fired nobody awaits the step's work: its late failure must not go unhandled
+      work.catch(() => undefined);
+      return await Promise.race([work, outOfTime]);
+    } catch (e) {
+      if (e instanceof ExpectationFailed || e instanceof StepError) throw e;
+      throw new StepError(name, e);
     } finally {
+      disarm();
       this.current = before;
     }
+  }
+
+  /** Where the scenario stood, for an error thrown outside every step. */
+  where(): string {
+    const last = this.steps[this.steps.length - 1];
+    return last === undefined ? 'before the first step' : `after step "${last}"`;
   }
 
   expect(what: string, actual: unknown, expected: unknown): void {
@@ -71,7 +123,8 @@ export class Context implements ScenarioContext {
   }
 
   private record(what: string, ok: boolean, expected: string, actual: string): void {
-    const e: Expectation = { step: this.current, what, ok, expected, actual };
+    if (this.abandoned) return;
+    const e: Expectation = { step: this.current ?? NO_STEP, what, ok, expected, actual };
     this.expectations.push(e);
     if (!ok) throw new ExpectationFailed(e);
   }

@@ -15,14 +15,43 @@ export interface Expectation {
   actual: string;
 }
 
+/** The step of an expectation checked outside every step (about the scenario as a whole). */
+export const NO_STEP = '(scenario)';
+
 export class ExpectationFailed extends Error {
   constructor(readonly expectation: Expectation) {
     super(
-      `step "${expectation.step}": ${expectation.what}: expected ${expectation.expected}, got ${expectation.actual}`,
+      `${expectation.step === NO_STEP ? 'the scenario' : `step "${expectation.step}"`}: ${expectation.what}: ` +
+        `expected ${expectation.expected}, got ${expectation.actual}`,
     );
     this.name = 'ExpectationFailed';
   }
 }
+
+/** An error that stopped a step without being a failed expectation (a refused connection, a bad answer). */
+export class StepError extends Error {
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(`step "${step}": ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StepError';
+  }
+}
+
+/** How long a step may take by default: a NOTIFY or an answer that never comes fails the step instead. */
+export const DEFAULT_STEP_TIMEOUT_MS = 10_000;
+
+/**
+ * The clock of the steps' time bound: arms a timer that calls `fire` after `ms`, and returns what disarms it.
+ * Tests drive it by hand.
+ */
+export type StepTimer = (ms: number, fire: () => void) => () => void;
+
+export const realStepTimer: StepTimer = (ms, fire) => {
+  const t = setTimeout(fire, ms);
+  return () => clearTimeout(t);
+};
 
 export interface UeOptions {
   /** index of the subscriber in hss.subscribers (0: user1) */
@@ -40,7 +69,11 @@ export interface ScenarioContext {
   readonly endpoints: TestbedEndpoints;
   /** whether the scenario runs on a testbed of its own (so it may stop services, move clocks) */
   readonly own: boolean;
-  /** a step: its expectations are checked as it runs; the first failed one ends the scenario */
+  /**
+   * a step: its expectations are checked as it runs; the first failed one ends the scenario, and so does a
+   * step that has not ended within the time bound (a failed expectation "time bound") or one that throws
+   * (a {@link StepError} naming it)
+   */
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** checks `actual` deep-equals `expected` (JSON), recording the outcome under the current step */
   expect(what: string, actual: unknown, expected: unknown): void;
@@ -66,6 +99,11 @@ export interface ScenarioContext {
   fresh(name: string): string;
   /** the messages recorded so far (the services' records on an own testbed, the UE's with --target) */
   trace(): readonly TraceEvent[];
+  /**
+   * whether the trace has the services' records (AP, HSS, XCAP server, presence server), or only the UE's
+   * (with --target): what passes between the services can be checked only in the first case
+   */
+  readonly servicesTraced: boolean;
 }
 
 export interface Scenario {
