@@ -3,16 +3,9 @@
  * wrong answers is spent), unknown IMPI, foreign IMPU, HSS down (503 with Retry-After), application server
  * down (502), stale nonce (401 stale=true, then a fresh AKA run), replayed nonce count (a fresh challenge).
  */
-import type { TraceEvent } from '@ut-testbed/trace';
 import type { Scenario, ScenarioContext } from '../scenario/types';
+import { headerOf } from './trace-read';
 import { attempt, EMPTY_LIST, exchanges, LIST } from './ut-steps';
-
-/** A header of a recorded HTTP request (the first one, as sent). */
-export function headerOf(e: TraceEvent, name: string): string | undefined {
-  const head = Buffer.from(e.bytes).toString('latin1').split('\r\n\r\n')[0]!;
-  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
-  return re.exec(head)?.[1]?.trim();
-}
 
 async function authenticated(t: ScenarioContext, document: string) {
   const ue = t.ue();
