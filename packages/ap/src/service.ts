@@ -20,7 +20,7 @@ import { HssClient } from './hss/hss-client';
 import { startApHttp } from './http/server';
 import { createMetrics } from './metrics';
 import { upstream } from './proxy/forward';
-import { generateCertificate } from './tls/certificate';
+import { keptCertificate } from './tls/kept-certificate';
 
 export interface ApOptions {
   ap: ApConfig;
@@ -46,7 +46,7 @@ export interface ApService {
   close(): Promise<void>;
 }
 
-function certificate(o: ApConfig): { cert: string; key: string } {
+function certificate(o: ApConfig, logger: Logger): { cert: string; key: string } {
   if (o.tls.cert && o.tls.key) {
     const read = (path: string, key: string) => {
       try {
@@ -58,18 +58,22 @@ function certificate(o: ApConfig): { cert: string; key: string } {
     return { cert: read(o.tls.cert, 'cert'), key: read(o.tls.key, 'key') };
   }
   // TS 33.222: the certificate must name the AP's host as the UE addresses it
-  return generateCertificate({
-    commonName: 'xcap.home1.net',
-    dnsNames: ['xcap.home1.net', 'localhost'],
-    ipAddresses: ['127.0.0.1', '::1'],
-  });
+  return keptCertificate(
+    o.tls.generatedDir,
+    {
+      commonName: 'xcap.home1.net',
+      dnsNames: ['xcap.home1.net', 'localhost'],
+      ipAddresses: ['127.0.0.1', '::1'],
+    },
+    (m) => logger.info(m),
+  );
 }
 
 export async function start(o: ApOptions): Promise<ApService> {
   const logger =
     o.logger ?? pino({ name: 'ap', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   const tracer = o.tracer ?? createNoopTracer();
-  const { cert, key } = certificate(o.ap);
+  const { cert, key } = certificate(o.ap, logger);
   const cacheConfig = o.ap.tls.sessionCache;
   const sessions: SessionStore =
     cacheConfig.store === 'redis'

@@ -271,9 +271,15 @@ const sessionCacheSchema = section('a mapping { store, redisUrl }', {
   .prefault({});
 
 const TLS_FILE = `${FILE}, or null to generate one at start`;
-const tlsSchema = section('a mapping { cert, key, sessionCache }', {
+const GENERATED_DIR = 'a directory path, or null to keep a generated certificate nowhere';
+const tlsSchema = section('a mapping { cert, key, generatedDir, sessionCache }', {
   cert: z.string(expecting(TLS_FILE)).min(1, expecting(TLS_FILE)).nullable().default(null),
   key: z.string(expecting(TLS_FILE)).min(1, expecting(TLS_FILE)).nullable().default(null),
+  generatedDir: z
+    .string(expecting(GENERATED_DIR))
+    .min(1, expecting(GENERATED_DIR))
+    .nullable()
+    .default('.testbed'),
   sessionCache: sessionCacheSchema,
 })
   .superRefine((v, ctx) => {

@@ -33,7 +33,7 @@ describe('defaults', () => {
       originHost: 'ap.home1.net',
       hss: { host: '127.0.0.1', port: 3868 },
       auth: { algorithm: 'AKAv2-MD5' },
-      tls: { cert: null, key: null, sessionCache: { store: 'memory' } },
+      tls: { cert: null, key: null, generatedDir: '.testbed', sessionCache: { store: 'memory' } },
       routes: [{ pathPrefix: '/services', upstream: 'http://127.0.0.1:8081' }],
     });
     expect(config.presence).toEqual({
@@ -106,7 +106,12 @@ describe('defaults', () => {
     const config = parseConfig({ hss: { listen: { port: 0 } }, ap: { tls: { sessionCache: {} } } });
     expect(config.hss.listen).toEqual({ host: '127.0.0.1', port: 0 });
     expect(config.hss.subscribers).toHaveLength(3);
-    expect(config.ap.tls).toEqual({ cert: null, key: null, sessionCache: { store: 'memory' } });
+    expect(config.ap.tls).toEqual({
+      cert: null,
+      key: null,
+      generatedDir: '.testbed',
+      sessionCache: { store: 'memory' },
+    });
   });
 
   it('an empty subscriber list provisions no subscribers', () => {

@@ -33,7 +33,7 @@ describe('unknown keys', () => {
   it('far from every known key list the keys that are allowed', () => {
     const issues = issuesOf(() => parseConfig({ ap: { tls: { certificateChain: 'x.pem' } } }));
     expect(messageAt(issues, 'ap.tls.certificateChain')).toBe(
-      'unknown key: remove it; the keys here are cert, key, sessionCache',
+      'unknown key: remove it; the keys here are cert, key, generatedDir, sessionCache',
     );
   });
 
