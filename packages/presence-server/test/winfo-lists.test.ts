@@ -130,6 +130,21 @@ describe('presence.winfo', () => {
     expect(decided[1]!.id).toBe(id3);
   });
 
+  test('an active watcher whose permission is withdrawn is listed terminated (deactivated)', async () => {
+    await xcap.write('pres-rules', USER1, presRules([{ id: 'a', identity: USER2, handling: 'allow' }]));
+    await subscribeWinfo(b, USER1);
+    await b.notes.next();
+    await a.subscribe({ target: server.target('udp'), uri: USER1, identity: USER2 });
+    expect((await a.notes.next()).request.get('Subscription-State')).toBe('active;expires=600');
+    expect(watchers(await b.notes.next())).toEqual([{ uri: USER2, status: 'active', event: 'subscribe' }]);
+
+    await xcap.write('pres-rules', USER1, presRules([{ id: 'a', identity: USER2, handling: 'confirm' }]));
+    expect((await a.notes.next()).request.get('Subscription-State')).toBe('terminated;reason=deactivated');
+    expect(watchers(await b.notes.next())).toEqual([
+      { uri: USER2, status: 'terminated', event: 'deactivated' },
+    ]);
+  });
+
   test('a blocked watcher is listed terminated (rejected); a Privacy: id watcher is anonymous', async () => {
     await xcap.write('pres-rules', USER1, presRules([{ id: 'b', identity: USER3, handling: 'block' }]));
     await subscribeWinfo(b, USER1);
