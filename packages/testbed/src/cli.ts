@@ -209,10 +209,13 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
           ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
         });
         io.err(renderText(r.model, { color: o.tty ?? false }));
+        if (!r.ok) {
+          // a testbed that fails its own flow is not one to point UEs at: stop, and say why
+          await tb.close();
+          throw new Error(`${scenario.name} failed against these services, which are stopped: ${r.failure}`);
+        }
         io.err(
-          r.ok
-            ? `testbed: ${scenario.name}: ${r.expectations.length} expectations held (${Math.round(r.ms)} ms)\n`
-            : `testbed: ${scenario.name} failed: ${r.failure}\n`,
+          `testbed: ${scenario.name}: ${r.expectations.length} expectations held (${Math.round(r.ms)} ms)\n`,
         );
       }
       // the trace of a long-running testbed is not kept

@@ -216,3 +216,27 @@ test('up --services: the HSS and XCAP server in one process, the AP and presence
   for (const a of [hss, xcap, front.ready.endpoints.ap.https, front.ready.endpoints.presence.tcp!])
     expect(await listening(a)).toBe(false);
 });
+
+test('up --replay: a flow that fails at start stops the services and exits 1 naming the step, no ready line', async () => {
+  const config = writeConfig(join(dir, 'dead-route.yaml'), [
+    `hss: { listen: { port: 0 }, database: ${join(dir, 'hss.db')} }`,
+    `xcap: { listen: { port: 0 }, database: ${join(dir, 'xcap.db')} }`,
+    // nothing listens on the discard port: the AP answers 502 where section3 expects 201
+    'ap: { listen: { port: 0 }, routes: [{ pathPrefix: /services, upstream: "http://127.0.0.1:9" }] }',
+    'presence: { listen: { port: 0 } }',
+  ]);
+  const p = spawn(process.execPath, [BIN, 'up', '--config', config, '--replay', 'section3'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(p);
+  let stdout = '';
+  let stderr = '';
+  p.stdout!.on('data', (d: Buffer) => (stdout += d));
+  p.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const code = await new Promise<number | null>((done) => p.on('close', done));
+  expect(code).toBe(1);
+  expect(stdout).toBe('');
+  expect(stderr).toMatch(
+    /^testbed: section3 failed against these services, which are stopped: step "[^"]+": status: expected 201, got 502$/m,
+  );
+});
