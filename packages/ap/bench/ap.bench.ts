@@ -2,8 +2,9 @@
  * The AP benchmark, in one run (bench/README.md says what each figure means):
  *
  * 1-3. TLS handshakes per second with `openssl s_time`, full (-new) and resumed (-reuse), TLS 1.3 and 1.2,
- *      against the AP and against nginx terminating TLS with the same certificate and key; the ratio
- *      AP/nginx, and the server CPU per handshake.
+ *      against the AP, a bare node:https server with the AP's TLS settings and no AP code (Node's floor),
+ *      and nginx terminating TLS with the same certificate and key; the ratios AP/nginx, AP/bare and
+ *      bare/nginx, and the server CPU per handshake.
  * 4.   Authenticated XCAP element GETs per second through the AP (Digest AKA once per connection, then the
  *      connection binding; and with credentials on every request), next to the same GETs straight to the
  *      XCAP server over plain HTTP and a static file of the same size from nginx over TLS.
@@ -29,7 +30,7 @@ import { nginxVersion, startNginx } from './nginx';
 import { Phone, type DigestState } from './phone';
 import { pin, Processes, type Service } from './procs';
 import { negotiated, opensslVersion, stime } from './stime';
-import { apMetrics, makeCertificate, startAp, startHss, startXcap } from './testbed';
+import { apMetrics, makeCertificate, startAp, startBareHttps, startHss, startXcap } from './testbed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
@@ -57,8 +58,10 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 /* 1-3: handshakes                                                                                   */
 /* ------------------------------------------------------------------------------------------------ */
 
+type Peer = 'AP' | 'bare' | 'nginx';
+
 interface HandshakeRow {
-  peer: 'AP' | 'nginx';
+  peer: Peer;
   tls: '1.3' | '1.2';
   kind: 'full' | 'resumed';
   per_s: number;
@@ -77,7 +80,7 @@ interface HandshakeRow {
  * nginx are measured in alternating slices of `s_time -time 1` (which runs 1 to 2 s: it compares whole
  * seconds of time(2)), SECONDS slices each, and the slices of a peer are added up.
  */
-async function handshakes(peers: { peer: 'AP' | 'nginx'; port: number; svc: Service; ap?: Service }[]) {
+async function handshakes(peers: { peer: Peer; port: number; svc: Service; ap?: Service }[]) {
   // JIT and allocator warm-up of each server's handshake path; not counted
   for (const p of peers) await stime(p.port, { version: '1.3', reuse: false, seconds: 1 });
   const rows: HandshakeRow[] = [];
@@ -535,9 +538,12 @@ async function main() {
       nginx_tls12: negotiated(nginx.port, ['-tls1_2']),
     };
 
-    process.stderr.write(`handshakes: about ${Math.round(8 * SECONDS * 1.5 + 3)} s ...\n`);
+    const bare = await startBareHttps(procs, 'bare node:https', tls, { core: 0 });
+    const barePort = Number(bare.ready.endpoints.https!.split(':')[1]);
+    process.stderr.write(`handshakes: about ${Math.round(12 * SECONDS * 1.5 + 4)} s ...\n`);
     const hs = await handshakes([
       { peer: 'AP', port: apPort, svc: ap, ap },
+      { peer: 'bare', port: barePort, svc: bare },
       { peer: 'nginx', port: nginx.port, svc: nginx },
     ]);
     process.stderr.write(`GETs: ${4 * (SECONDS + 1)} s ...\n`);
@@ -585,27 +591,35 @@ function report(r: {
   const example = r.hs.find((h) => h.peer === 'AP' && h.kind === 'resumed')!.command;
   out.push(`     e.g. ${example}`);
   out.push(
-    '| TLS | handshake | AP /s | nginx /s | AP/nginx | AP CPU µs/hs | nginx CPU µs/hs | nginx/AP CPU | reused by s_time (AP, nginx) | AP counted full/resumed |',
+    '| TLS | handshake | AP /s | bare node /s | nginx /s | AP/nginx | AP/bare | bare/nginx | AP CPU µs/hs | bare CPU µs/hs | nginx CPU µs/hs | nginx/AP CPU | reused by s_time (AP, bare, nginx) | AP counted full/resumed |',
   );
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
-  const ratios: Record<string, { per_s: number; cpu: number }> = {};
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  const ratios: Record<string, { per_s: number; cpu: number; ap_bare: number; bare_nginx: number }> = {};
   const problems: string[] = [];
   for (const tls of ['1.3', '1.2'] as const) {
     for (const kind of ['full', 'resumed'] as const) {
       const a = r.hs.find((h) => h.peer === 'AP' && h.tls === tls && h.kind === kind)!;
+      const b = r.hs.find((h) => h.peer === 'bare' && h.tls === tls && h.kind === kind)!;
       const n = r.hs.find((h) => h.peer === 'nginx' && h.tls === tls && h.kind === kind)!;
       const ratio = a.per_s / n.per_s;
       const cpuRatio = n.server_cpu_us_per_handshake / a.server_cpu_us_per_handshake;
-      ratios[`tls${tls}_${kind}`] = { per_s: round(ratio, 2), cpu: round(cpuRatio, 2) };
-      for (const h of [a, n]) {
+      ratios[`tls${tls}_${kind}`] = {
+        per_s: round(ratio, 2),
+        cpu: round(cpuRatio, 2),
+        ap_bare: round(a.per_s / b.per_s, 2),
+        bare_nginx: round(b.per_s / n.per_s, 2),
+      };
+      for (const h of [a, b, n]) {
         if (kind === 'resumed' && h.reused < h.connections)
           problems.push(`${h.peer} TLS ${tls}: s_time reused ${h.reused} of ${h.connections} sessions`);
         if (kind === 'full' && h.reused > 0)
           problems.push(`${h.peer} TLS ${tls}: ${h.reused} reused with -new`);
       }
       out.push(
-        `| ${tls} | ${kind} | ${fmt(a.per_s)} | ${fmt(n.per_s)} | ${ratio.toFixed(2)}× | ${fmt(a.server_cpu_us_per_handshake)} | ` +
-          `${fmt(n.server_cpu_us_per_handshake)} | ${cpuRatio.toFixed(2)}× | ${a.reused}/${a.connections}, ${n.reused}/${n.connections} | ` +
+        `| ${tls} | ${kind} | ${fmt(a.per_s)} | ${fmt(b.per_s)} | ${fmt(n.per_s)} | ${ratio.toFixed(2)}× | ` +
+          `${(a.per_s / b.per_s).toFixed(2)}× | ${(b.per_s / n.per_s).toFixed(2)}× | ${fmt(a.server_cpu_us_per_handshake)} | ` +
+          `${fmt(b.server_cpu_us_per_handshake)} | ${fmt(n.server_cpu_us_per_handshake)} | ${cpuRatio.toFixed(2)}× | ` +
+          `${a.reused}/${a.connections}, ${b.reused}/${b.connections}, ${n.reused}/${n.connections} | ` +
           `${a.ap_counted!.full}/${a.ap_counted!.resumed} |`,
       );
     }
@@ -616,10 +630,18 @@ function report(r: {
       ? 'AP/nginx ≥ 0.9× for every handshake kind.'
       : `below the 0.9× target: ${below.map(([k, v]) => `${k} ${v.per_s}×`).join(', ')}`,
   );
+  const floor = Object.entries(ratios).filter(([, v]) => v.bare_nginx < 0.9);
+  if (floor.length > 0)
+    out.push(
+      `a bare node:https server is below 0.9× nginx too: ${floor.map(([k, v]) => `${k} ${v.bare_nginx}×`).join(', ')}; ` +
+        `AP/bare: ${Object.entries(ratios)
+          .map(([k, v]) => `${k} ${v.ap_bare}×`)
+          .join(', ')}`,
+    );
   for (const p of problems) out.push(`NOTE: ${p}`);
   out.push(
     's_time runs with -www (see bench/stime.ts): without it s_time never reads the NewSessionTicket a TLS 1.3 ' +
-      'server sends after the handshake, and -reuse then resumes nothing with TLS 1.3, against either server.',
+      'server sends after the handshake, and -reuse then resumes nothing with TLS 1.3, against any server.',
   );
   out.push('');
   out.push(

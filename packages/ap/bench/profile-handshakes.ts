@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { startNginx } from './nginx';
 import { pin, Processes, type Service } from './procs';
 import { stime } from './stime';
-import { makeCertificate, startAp, startHss } from './testbed';
+import { makeCertificate, startAp, startBareHttps, startHss } from './testbed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const MODES = (process.env.PROFILE_MODES ?? '1.3-full,1.3-resumed,1.2-full,1.2-resumed').split(',');
@@ -166,20 +166,6 @@ function perfSplit(data: string): { group: string; share: number }[] {
 
 /** Handshakes/s and server CPU µs per handshake of four servers, alternating slices. */
 async function compare(procs: Processes, dir: string, tls: { cert: string; key: string }, hss: Service) {
-  const bare = (name: string, extra: string[]) =>
-    procs.start(
-      name,
-      [
-        process.execPath,
-        '--import',
-        'tsx',
-        join(__dirname, 'bare-https-server.ts'),
-        tls.cert,
-        tls.key,
-        ...extra,
-      ],
-      { core: 0 },
-    );
   const servers: Service[] = [
     await startAp(procs, dir, {
       name: 'AP',
@@ -189,8 +175,11 @@ async function compare(procs: Processes, dir: string, tls: { cert: string; key: 
       core: 0,
       nodeArgs: [],
     }),
-    await bare('bare node:https', []),
-    await bare('bare node:https + session callbacks', ['--session-callbacks']),
+    await startBareHttps(procs, 'bare node:https', tls, { core: 0 }),
+    await startBareHttps(procs, 'bare node:https + session callbacks', tls, {
+      core: 0,
+      sessionCallbacks: true,
+    }),
     await startNginx(procs, { dir, ...tls, files: {} }),
   ];
   const port = (s: Service) => Number(s.ready.endpoints.https!.split(':')[1]);

@@ -132,6 +132,31 @@ export async function startAp(
   }
 }
 
+/**
+ * A bare node:https server with the AP's certificate and TLS settings (bare-https-server.ts): what a
+ * handshake costs in Node with no AP code, the floor the AP is compared with next to nginx.
+ */
+export function startBareHttps(
+  procs: Processes,
+  name: string,
+  tls: { cert: string; key: string },
+  o: { core: number; sessionCallbacks?: boolean },
+): Promise<Service> {
+  return procs.start(
+    name,
+    [
+      process.execPath,
+      '--import',
+      'tsx',
+      join(__dirname, 'bare-https-server.ts'),
+      tls.cert,
+      tls.key,
+      ...(o.sessionCallbacks ? ['--session-callbacks'] : []),
+    ],
+    { core: o.core },
+  );
+}
+
 /** The AP's Prometheus text, summed per metric over the series whose labels contain `labels`. */
 export async function apMetrics(ap: Service): Promise<(name: string, labels?: string) => number> {
   const res = await fetch(`http://${ap.ready.endpoints.admin}/metrics`);
