@@ -50,6 +50,11 @@ export interface PresenceOptions {
   /** the timers' clock: publication expiry and SIP transactions (a ManualClock in tests) */
   clock?: Clock;
   /**
+   * The time of day, ms since the epoch, that pres-rules `<validity>` is checked at (default Date.now).
+   * Not the timers' clock: that one need not be on the epoch (the system clock is performance.now()).
+   */
+  now?: () => number;
+  /**
    * Lab switch, off by default: when a request has no P-Asserted-Identity that may be believed (none, or not
    * from presence.trustedPeers), its From URI stands for the sender instead of a 403. Never in IMS use.
    * Default: presence.trustFrom.
@@ -105,7 +110,7 @@ export async function start(o: PresenceOptions): Promise<PresenceService> {
     aliases: cfg.xcapAliases,
     ...(o.xcapCa !== undefined ? { ca: o.xcapCa } : {}),
   });
-  const policies = new Policies(xcap, logger, clock);
+  const policies = new Policies(xcap, logger, o.now ?? Date.now);
   const bound: { endpoint?: Endpoint; notifier?: Notifier } = {};
   const winfoHolder: { changed?: (p: string, pkg: string, e: WatcherEntry[]) => void } = {};
   const watchers = new WatcherRegistry({

@@ -128,17 +128,44 @@ test('a refresh PUBLISH notifies nobody; the modify after it is the next NOTIFY'
   expect([next.request.get('CSeq'), body(next).basics]).toEqual(['2 NOTIFY', ['closed']]);
 });
 
-test('<validity> is checked at the server clock: a rule valid on the first day of 1970 allows', async () => {
+test('<validity> is checked at the time of day: a window around now allows, one in 1970 does not', async () => {
+  await publish(withPerson('open'));
+  const day = 24 * 3600 * 1000;
+  const rules = (from: number, until: number) =>
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">' +
+    `<cr:rule id="v"><cr:conditions><cr:identity><cr:one id="${USER2}"/></cr:identity>` +
+    `<cr:validity><cr:from>${new Date(from).toISOString()}</cr:from><cr:until>${new Date(until).toISOString()}</cr:until></cr:validity>` +
+    '</cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions>' +
+    '<cr:transformations><pr:provide-all-attributes/></cr:transformations></cr:rule></cr:ruleset>\n';
+  // the timers' ManualClock is at 0: the rules must not be read on it
+  expect(await xcap.write('pres-rules', USER1, rules(Date.now() - day, Date.now() + day))).toBe(201);
+  await subscribe();
+  expect((await watcher.notes.next()).request.get('Subscription-State')).toBe('active;expires=600');
+
+  expect(await xcap.write('pres-rules', USER1, rules(0, day))).toBe(200);
+  // the active watch is re-evaluated: out of the window, no rule allows it any more
+  expect((await watcher.notes.next()).request.get('Subscription-State')).toBe(
+    'terminated;reason=deactivated',
+  );
+});
+
+test('<validity> at an injected time of day (PresenceOptions.now)', async () => {
+  await server.svc.close();
+  server = await startServer(
+    { xcapRoot: xcap.root },
+    { clock, now: () => Date.parse('2031-06-01T00:00:00Z') },
+  );
+  await server.svc.xcapConnected();
   await publish(withPerson('open'));
   const rules =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     '<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">' +
     `<cr:rule id="v"><cr:conditions><cr:identity><cr:one id="${USER2}"/></cr:identity>` +
-    '<cr:validity><cr:from>1970-01-01T00:00:00Z</cr:from><cr:until>1970-01-02T00:00:00Z</cr:until></cr:validity>' +
+    '<cr:validity><cr:from>2031-01-01T00:00:00Z</cr:from><cr:until>2032-01-01T00:00:00Z</cr:until></cr:validity>' +
     '</cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions>' +
     '<cr:transformations><pr:provide-all-attributes/></cr:transformations></cr:rule></cr:ruleset>\n';
   expect(await xcap.write('pres-rules', USER1, rules)).toBe(201);
-  // the ManualClock is at 0 (1970-01-01T00:00Z): inside the window, although the wall clock is not
   await subscribe();
   expect((await watcher.notes.next()).request.get('Subscription-State')).toBe('active;expires=600');
 });

@@ -10,7 +10,6 @@
  * rule matches: pending, see watches.ts), and that is not cached: the reconnect of the change stream
  * re-evaluates.
  */
-import type { Clock } from '@ut-testbed/sip-core';
 import type { Logger } from 'pino';
 import { aorOf } from '../identity';
 import {
@@ -42,8 +41,8 @@ export class Policies {
   constructor(
     private readonly xcap: XcapClient,
     private readonly logger: Logger,
-    /** the time `<validity>` conditions are checked at */
-    private readonly clock: Pick<Clock, 'now'>,
+    /** the time of day `<validity>` conditions are checked at (ms since the epoch) */
+    private readonly now: () => number,
   ) {}
 
   /** Bumped whenever the presentity's rules may have changed: an evaluation older than that is stale. */
@@ -69,7 +68,7 @@ export class Policies {
       loaded.rules,
       { identities: watcher.anonymous ? [] : watcher.identities, anonymous: watcher.anonymous },
       {
-        now: new Date(this.clock.now()),
+        now: new Date(this.now()),
         ...(sphere !== undefined ? { sphere } : {}),
         externalLists: loaded.externalLists,
       },
