@@ -11,6 +11,7 @@ import { presRules, startXcap, watcherUe, type WatcherUe, type Xcap } from './su
 
 const USER3 = 'sip:user3_public1@home1.net';
 const LIST_URI = 'sip:user2_public1-friends@home1.net';
+const USER2_AS_SENT = 'sip:user2_public1@HOME1.NET';
 
 let xcap: Xcap;
 let server: Server;
@@ -99,18 +100,27 @@ describe('presence.winfo', () => {
     ]);
   });
 
-  test('a watcher that left while pending is waiting; the rules then decide it (approved, rejected)', async () => {
+  test('a watcher that left while pending is waiting; the rules then decide it (approved, rejected) by any identity asserted', async () => {
     await subscribeWinfo(b, USER1);
     await b.notes.next();
-    const two = await a.subscribe({ target: server.target('udp'), uri: USER1, identity: USER2 });
+    // asserted with the host in capitals: the rules name the AOR, watcher information shows it as received
+    const two = await a.subscribe({ target: server.target('udp'), uri: USER1, identity: USER2_AS_SENT });
     await a.notes.next();
     await b.notes.next();
-    const three = await a.subscribe({ target: server.target('udp'), uri: USER1, identity: USER3 });
+    // a second asserted identity, which the rules below name
+    const three = await a.subscribe({
+      target: server.target('udp'),
+      uri: USER1,
+      identity: USER3,
+      headers: [['P-Asserted-Identity', '<sip:user3_alias@home1.net>']],
+    });
     await a.notes.next();
     const pending = await b.notes.next();
     const id3 = winfo(pending).lists[0]!.watchers[0]!.id;
     await two.unsubscribe();
-    expect(watchers(await b.notes.next())).toEqual([{ uri: USER2, status: 'waiting', event: 'timeout' }]);
+    expect(watchers(await b.notes.next())).toEqual([
+      { uri: USER2_AS_SENT, status: 'waiting', event: 'timeout' },
+    ]);
     await three.unsubscribe();
     expect(watchers(await b.notes.next())).toEqual([{ uri: USER3, status: 'waiting', event: 'timeout' }]);
 
@@ -119,12 +129,12 @@ describe('presence.winfo', () => {
       USER1,
       presRules([
         { id: 'a', identity: USER2, handling: 'allow' },
-        { id: 'b', identity: USER3, handling: 'block' },
+        { id: 'b', identity: 'sip:user3_alias@home1.net', handling: 'block' },
       ]),
     );
     const decided = [await b.notes.next(), await b.notes.next()].flatMap((n) => winfo(n).lists[0]!.watchers);
     expect(decided.map((w) => [w.uri, w.status, w.event])).toEqual([
-      [USER2, 'terminated', 'approved'],
+      [USER2_AS_SENT, 'terminated', 'approved'],
       [USER3, 'terminated', 'rejected'],
     ]);
     expect(decided[1]!.id).toBe(id3);

@@ -175,9 +175,11 @@ export class ListService {
       return { reject: 421, reason: 'Extension Required', headers: [['Require', EVENTLIST]] };
     const owner = await this.ownerOf(service.uri, watcher);
     if (!owner) return { reject: 403, reason: 'Forbidden' };
-    const own = (await this.readServices(`rls-services/users/${owner}/index`, owner)) ?? [];
-    // the owner's document as it is now: the global index may be older than the last change
-    const current = findService(own, service.uri) ?? service;
+    const own = await this.readServices(`rls-services/users/${owner}/index`, owner);
+    // the owner's document as it is now: the global index may be older than the last change (unreadable
+    // now: the index's copy)
+    const current = own === undefined ? service : findService(own, service.uri);
+    if (!current) return { reject: 404, reason: 'Not Found' };
     if (!allowsPackage(current, sub.event.type))
       // RFC 6665 8.3.2: a 489 lists the packages the server does serve
       return { reject: 489, reason: 'Bad Event', headers: [['Allow-Events', ALLOW_EVENTS]] };

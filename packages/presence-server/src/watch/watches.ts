@@ -95,6 +95,7 @@ export class WatchTable {
     const rejected = w.status === 'terminated';
     w.entry = this.registry.subscribed(this.wkey(w), {
       uri: w.watcher.uri,
+      identities: w.watcher.identities,
       ...(w.watcher.displayName !== undefined ? { displayName: w.watcher.displayName } : {}),
       anonymous: w.watcher.anonymous,
       status: rejected ? 'pending' : w.status === 'active' ? 'active' : 'pending',
@@ -165,7 +166,7 @@ export class WatchTable {
     const version = this.policies.version(presentity);
     const sphere = this.sphereOf(presentity);
     for (const w of waiting) {
-      const identity = { uri: w.uri, identities: [w.uri], anonymous: w.anonymous };
+      const identity = { uri: w.uri, identities: w.identities, anonymous: w.anonymous };
       let next: ReturnType<typeof statusOf>;
       try {
         next = statusOf((await this.policies.permissions(presentity, identity, sphere)).subHandling);
@@ -173,6 +174,9 @@ export class WatchTable {
         this.logger.error({ err: e, presentity }, 'rules evaluation failed');
         continue;
       }
+      // a decision cannot be taken back: none on rules that changed during the evaluation (the change
+      // that did it runs this again)
+      if (this.policies.version(presentity) !== version) return;
       if (next !== 'pending') this.registry.decide(w.key, next === 'active' ? 'approved' : 'rejected');
     }
     for (const w of watches) {
@@ -208,8 +212,10 @@ export class WatchTable {
     }
   }
 
+  /** Every presentity with watches or waiting watchers (after the change stream was away, say). */
   async reevaluateAll(): Promise<void> {
-    for (const p of this.presentities) await this.reevaluate(p);
+    const all = new Set([...this.presentities, ...this.registry.presentitiesWaiting(WINFO_PACKAGE)]);
+    for (const p of all) await this.reevaluate(p);
   }
 
   private detach(w: Watch, event: WatcherEvent): void {

@@ -37,6 +37,8 @@ export interface WatcherKey {
 export interface NewWatcher {
   /** the watcher's identity as received (the asserted one) */
   uri: string;
+  /** the AORs the policy knows it by (every asserted identity); default [uri] */
+  identities?: string[];
   displayName?: string;
   /** the watcher asked for privacy: watcher information shows {@link ANONYMOUS_URI} and no display name */
   anonymous: boolean;
@@ -50,6 +52,8 @@ export interface WaitingWatcher {
   key: WatcherKey;
   /** the identity as received, also for an anonymous watcher: the server's policy needs it */
   uri: string;
+  /** the AORs the policy knows it by */
+  identities: string[];
   anonymous: boolean;
   entry: WatcherEntry;
 }
@@ -66,6 +70,7 @@ interface Watcher {
   readonly id: string;
   key: WatcherKey;
   uri: string;
+  identities: string[];
   displayName: string | undefined;
   readonly anonymous: boolean;
   status: WatcherStatus;
@@ -153,6 +158,7 @@ export class WatcherRegistry {
       earlier.timer = undefined;
       earlier.key = { ...k };
       earlier.displayName = w.displayName;
+      earlier.identities = w.identities ?? [w.uri];
       earlier.status = 'pending';
       earlier.event = 'subscribe';
       earlier.since = now;
@@ -165,6 +171,7 @@ export class WatcherRegistry {
         id: this.newId(),
         key: { ...k },
         uri: w.uri,
+        identities: w.identities ?? [w.uri],
         displayName: w.displayName,
         anonymous: w.anonymous,
         status: w.status,
@@ -243,7 +250,23 @@ export class WatcherRegistry {
     if (!group) return [];
     return [...group.values()]
       .filter((w) => w.status === 'waiting')
-      .map((w) => ({ key: { ...w.key }, uri: w.uri, anonymous: w.anonymous, entry: this.entry(w) }));
+      .map((w) => ({
+        key: { ...w.key },
+        uri: w.uri,
+        identities: [...w.identities],
+        anonymous: w.anonymous,
+        entry: this.entry(w),
+      }));
+  }
+
+  /** The presentities that have `waiting` watchers of a package (a missed rules change may decide them). */
+  presentitiesWaiting(pkg: string): string[] {
+    const out: string[] = [];
+    for (const group of this.groups.values()) {
+      const w = [...group.values()].find((x) => x.status === 'waiting' && x.key.package === pkg);
+      if (w) out.push(w.key.presentity);
+    }
+    return out;
   }
 
   /**
