@@ -161,7 +161,13 @@ describe('waiting: a pending subscription that timed out', () => {
     expect(w.expiration).toBeUndefined();
     expect(registry.list(P, 'presence')).toEqual([w]);
     expect(registry.waiting(P, 'presence')).toEqual([
-      { key: key('d1'), uri: 'sip:alice@home1.net', anonymous: false, entry: w },
+      {
+        key: key('d1'),
+        uri: 'sip:alice@home1.net',
+        identities: ['sip:alice@home1.net'],
+        anonymous: false,
+        entry: w,
+      },
     ]);
 
     clock.advance(WAITING_S * 1000 - 1);
