@@ -3,13 +3,15 @@
  * when it is about to expire or names other hosts, never half-written, refused with the key named when the
  * file is not ours; and an AP started twice on one directory presents the same certificate over TLS.
  */
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { parseConfig } from '@ut-testbed/config';
 import { start } from '../src';
+import { generateCertificate } from '../src/tls/certificate';
 import { KEPT_FILE, keptCertificate } from '../src/tls/kept-certificate';
 import { silent } from './support/network';
 
@@ -40,7 +42,9 @@ test('generated on the first start, owner-only, then read back unchanged', () =>
 });
 
 test('replaced when it has less than a day left, or does not name the host asked for', () => {
-  const old = keptCertificate(dir, { ...names, days: 1, now: new Date(Date.now() - DAY_MS / 2) }, log);
+  // a pair with half a day left, as a kept file
+  const old = generateCertificate({ ...names, days: 1, now: new Date(Date.now() - DAY_MS / 2) });
+  writeFileSync(join(dir, KEPT_FILE), old.key + old.cert, { mode: 0o600 });
   const renewed = keptCertificate(dir, names, log);
   expect(renewed.generated).toBe(true);
   expect(fingerprint(renewed.cert)).not.toBe(fingerprint(old.cert));
@@ -61,6 +65,30 @@ test('a file that is not a key and certificate of ours: an error naming the key,
   writeFileSync(join(dir, KEPT_FILE), other.key + mismatched.cert);
   expect(() => keptCertificate(dir, names, log)).toThrow(/the key does not match the certificate/);
   expect(readFileSync(join(dir, KEPT_FILE), 'utf8')).toBe(other.key + mismatched.cert);
+});
+
+test('processes starting at once on a new directory all present the one pair that is kept', async () => {
+  const code =
+    `const { keptCertificate } = require(${JSON.stringify(join(__dirname, '..', 'src', 'tls', 'kept-certificate.ts'))});` +
+    `const c = keptCertificate(${JSON.stringify(dir)}, ${JSON.stringify(names)}, () => undefined);` +
+    `process.stdout.write(new (require('node:crypto').X509Certificate)(c.cert).fingerprint256);`;
+  const one = () =>
+    new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', '-e', code], (e, out) => (e ? reject(e) : resolve(out))),
+    );
+  const seen = await Promise.all([one(), one(), one(), one()]);
+  const kept = readFileSync(join(dir, KEPT_FILE), 'utf8');
+  expect(new Set(seen)).toEqual(new Set([fingerprint(kept.slice(kept.indexOf('-----BEGIN CERTIFICATE')))]));
+  expect(readdirSync(dir)).toEqual([KEPT_FILE]); // no temporary file left behind
+});
+
+test('a kept file others may read: used, with a warning to chmod it', () => {
+  keptCertificate(dir, names, log);
+  chmodSync(join(dir, KEPT_FILE), 0o644);
+  expect(keptCertificate(dir, names, log).generated).toBe(false);
+  expect(logged).toContain(
+    `${join(dir, KEPT_FILE)} holds a private key and others may read it: chmod 600 it`,
+  );
 });
 
 test('null: a new certificate every time, kept nowhere', () => {
