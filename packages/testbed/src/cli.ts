@@ -51,11 +51,14 @@ function parseServices(v: string | undefined): ServiceName[] | undefined {
   return names as ServiceName[];
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function parseStepTimeout(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const ms = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(ms) || ms <= 0)
-    throw new UsageError(`--step-timeout: "${v}" is not a number of milliseconds above 0`);
+  // a timer fires at once beyond 2^31 - 1 ms
+  if (!/^\d+$/.test(v) || ms <= 0 || ms > MAX_TIMER_MS)
+    throw new UsageError(`--step-timeout: "${v}" is not a number of milliseconds from 1 to ${MAX_TIMER_MS}`);
   return ms;
 }
 
@@ -194,7 +197,6 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
         logger: logger(),
         progress: (l) => io.err(`testbed: ${l}\n`),
       });
-      o.onStarted?.(() => tb.close());
       let certificate: string | undefined;
       if (tb.certificate && !config.ap.tls.cert) {
         certificate = certificatePath(config);
@@ -202,12 +204,18 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
         writeFileSync(certificate, tb.certificate);
       }
       if (scenario) {
-        const r = await replay(scenario, {
-          config: tb.config,
-          testbed: { tb, sink },
-          logger: logger(),
-          ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
-        });
+        let r: Awaited<ReturnType<typeof replay>>;
+        try {
+          r = await replay(scenario, {
+            config: tb.config,
+            testbed: { tb, sink },
+            logger: logger(),
+            ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
+          });
+        } catch (e) {
+          await tb.close();
+          throw e;
+        }
         io.err(renderText(r.model, { color: o.tty ?? false }));
         if (!r.ok) {
           // a testbed that fails its own flow is not one to point UEs at: stop, and say why
@@ -220,6 +228,9 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
       }
       // the trace of a long-running testbed is not kept
       sink.clear();
+      // from here a signal stops the services and ends the command with 0 (during the replay it is the
+      // default: the process ends at once)
+      o.onStarted?.(() => tb.close());
       const ready = {
         ready: true,
         service: 'testbed',

@@ -82,6 +82,8 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
     free(config.presence);
     config.hss.database = join(dir, 'hss.db');
     config.xcap.database = join(dir, 'xcap.db');
+    // a generated key stays with the run's own files, which are removed with it
+    if (config.ap.tls.generatedDir !== null) config.ap.tls.generatedDir = dir;
   }
   const closers: (() => Promise<void>)[] = [];
   const byName = new Map<ServiceName, () => Promise<void>>();
@@ -139,7 +141,13 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
 
     let ap: ApService | undefined;
     if (wanted.has('ap')) {
-      progress(config.ap.tls.cert ? 'starting ap' : 'starting ap (generating its TLS certificate)');
+      progress(
+        config.ap.tls.cert
+          ? 'starting ap'
+          : config.ap.tls.generatedDir === null
+            ? 'starting ap (generating its TLS certificate)'
+            : `starting ap (its TLS certificate kept in ${config.ap.tls.generatedDir}, generated if none is)`,
+      );
       ap = await startAp({
         ap: config.ap,
         realm: config.realm,

@@ -10,7 +10,7 @@ import type { Config } from '@ut-testbed/config';
 import { decodeMessage, decodeResultTree } from '@ut-testbed/diameter-codec';
 import { createTracer, encodeJsonLine, encodePcapng, MemorySink, type TraceEvent } from '@ut-testbed/trace';
 import type { Logger } from 'pino';
-import { startTestbed, type Testbed, type TestbedEndpoints } from './compose';
+import { SERVICES, startTestbed, type Testbed, type TestbedEndpoints } from './compose';
 import {
   DEFAULT_COLUMNS,
   ladderModel,
@@ -110,6 +110,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     });
   }
   const from = sink.size;
+  const servicesHere = own && (tb === undefined || SERVICES.every((s) => tb!.started.includes(s)));
   const ctx = new Context({
     config: tb ? tb.config : o.config,
     endpoints: tb ? tb.endpoints : o.target!.endpoints,
@@ -119,16 +120,17 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         ? { certificate: o.target.certificate }
         : {}),
     own: mine,
-    // on a target the UE's records are all there is
-    ...(own ? {} : { tracer }),
+    // the UE records what no service of this process records: all of it on a target, or with some services
+    // running elsewhere (testbed up --services)
+    ...(servicesHere ? {} : { tracer }),
     ...(tb ? { stop: (s) => tb!.stop(s) } : {}),
     advanceApClock: (ms) => (skew += ms),
     onStep: (name) => o.progress?.(`step: ${name}`),
     ...(o.stepTimeoutMs !== undefined ? { stepTimeoutMs: o.stepTimeoutMs } : {}),
     ...(o.stepTimer ? { stepTimer: o.stepTimer } : {}),
     trace: () => sink.events.slice(from),
-    // the services record into the sink unless they run elsewhere (--target)
-    servicesTraced: own,
+    // the services record into the sink unless one of them runs elsewhere (--target, up --services)
+    servicesTraced: servicesHere,
     // on a testbed that lives on, documents are named for this run so that a second run starts fresh
     ...(mine ? {} : { runId: Date.now().toString(36) }),
   });

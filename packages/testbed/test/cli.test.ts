@@ -91,9 +91,14 @@ test('usage errors: an unknown scenario, a bad format, a fault scenario with --t
     ],
     [
       ['replay', 'section3', '--step-timeout', '0'],
-      /--step-timeout: "0" is not a number of milliseconds above 0/,
+      /--step-timeout: "0" is not a number of milliseconds from 1 to 2147483647/,
     ],
-    [['up', '--step-timeout', '1.5'], /--step-timeout: "1.5" is not a number of milliseconds above 0/],
+    [['up', '--step-timeout', '1.5'], /--step-timeout: "1.5" is not a number of milliseconds from 1/],
+    // beyond 2^31 - 1 ms a timer fires at once: every step would fail
+    [
+      ['up', '--step-timeout', '2147483648'],
+      /--step-timeout: "2147483648" is not a number of milliseconds from 1/,
+    ],
   ] as const) {
     const c = io();
     expect(await run([...argv], c.io)).toBe(2);

@@ -53,6 +53,7 @@ export class Context implements ScenarioContext {
   private current: string | undefined;
   /** set once a step has run out of time: what it left running may not record or start anything more */
   private abandoned = false;
+  private closed = false;
   private readonly clients: UtClient[] = [];
   private readonly uas: Ua[] = [];
 
@@ -122,14 +123,20 @@ export class Context implements ScenarioContext {
     this.record(what, ok, expected, show(actual));
   }
 
+  /** What a step that ran out of time may no longer do: it stops at its next check or start of a client. */
+  private live(): void {
+    if (this.abandoned) throw new Error('the scenario ended: a step ran out of time');
+  }
+
   private record(what: string, ok: boolean, expected: string, actual: string): void {
-    if (this.abandoned) return;
+    this.live();
     const e: Expectation = { step: this.current ?? NO_STEP, what, ok, expected, actual };
     this.expectations.push(e);
     if (!ok) throw new ExpectationFailed(e);
   }
 
   ue(o: UeOptions = {}): { http: UtClient; xcap: XcapClient; impus: string[]; impi: string } {
+    this.live();
     const sub = this.o.config.hss.subscribers[o.subscriber ?? 0];
     if (!sub) throw new Error(`hss.subscribers has no subscriber ${o.subscriber ?? 0}`);
     const opc = sub.opc ?? opcFromOp(Buffer.from(sub.k, 'hex'), Buffer.from(sub.op!, 'hex')).toString('hex');
@@ -156,6 +163,7 @@ export class Context implements ScenarioContext {
   }
 
   async ua(subscriber: number): Promise<Ua> {
+    this.live();
     const sub = this.o.config.hss.subscribers[subscriber];
     if (!sub) throw new Error(`hss.subscribers has no subscriber ${subscriber}`);
     const ps = this.o.endpoints.presence.udp ?? this.o.endpoints.presence.tcp!;
@@ -169,11 +177,17 @@ export class Context implements ScenarioContext {
       },
       ...(this.o.tracer ? { tracer: this.o.tracer } : {}),
     });
+    if (this.closed) {
+      // the scenario ended (a step ran out of time) while this UA was being made: nobody would close it
+      await ua.close();
+      throw new Error('the scenario ended while a SIP UA was being created');
+    }
     this.uas.push(ua);
     return ua;
   }
 
   async stop(service: ServiceName): Promise<void> {
+    this.live();
     if (!this.o.own || !this.o.stop)
       throw new Error(`stopping ${service} needs a testbed of the scenario's own`);
     await this.o.stop(service);
@@ -190,6 +204,7 @@ export class Context implements ScenarioContext {
     path: string,
     headers: Record<string, string>,
   ): Promise<{ status: number; headers: Record<string, unknown> }> {
+    this.live();
     const i = this.o.endpoints.ap.https.lastIndexOf(':');
     return new Promise((resolve, reject) => {
       const req = request(
@@ -222,6 +237,7 @@ export class Context implements ScenarioContext {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const c of this.clients) c.close();
     for (const u of this.uas) await u.close();
   }
