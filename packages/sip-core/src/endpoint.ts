@@ -360,7 +360,7 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
         if (pending) reject(new Error('the endpoint is closed'));
       }
       clients.clear();
-      for (const tx of new Set(servers.values())) tx.end();
+      for (const tx of [...filed.keys()]) tx.end();
       servers.clear();
       cancellable.clear();
       filed.clear();

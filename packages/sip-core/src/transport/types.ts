@@ -17,7 +17,6 @@ export interface Target extends HostPort {
   protocol: Protocol;
 }
 
-/** A message received by a transport, requests with `received`/`rport` already added to the top Via. */
 /** Where the responses to a request go: its source, or over the connection it came on. */
 export interface ReplyPath {
   source: HostPort;
@@ -25,6 +24,7 @@ export interface ReplyPath {
   connection?: StreamConnection;
 }
 
+/** A message received by a transport, requests with `received`/`rport` already added to the top Via. */
 export interface Inbound extends ReplyPath {
   message: SipMessage;
   transport: Transport;
@@ -47,7 +47,7 @@ export interface Transport {
   readonly address: HostPort;
   /** Sends a request (UDP datagram, or over a TCP connection to `to`, opened when there is none). */
   send(message: SipMessage, to: HostPort): Promise<void>;
-  /** Sends a response to `inbound`: over its connection while open, else by RFC 3261 18.2.2 and RFC 3581. */
+  /** Sends a response along `path`: over its connection while open, else by RFC 3261 18.2.2 and RFC 3581. */
   respond(response: SipMessage, path: ReplyPath): Promise<void>;
   close(): Promise<void>;
 }
