@@ -143,6 +143,7 @@ function openServerTransaction(
     timers,
     reliable: transport.reliable,
     send: (r: SipMessage) => transport.respond(r, path),
+    prepare: (r: SipMessage) => transport.prepare(r, path),
   };
   const tx: ServerTx =
     m.method === 'INVITE'

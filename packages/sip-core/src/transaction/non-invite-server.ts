@@ -16,7 +16,8 @@ export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'term
 
 export class NonInviteServerTransaction {
   private current: NonInviteServerState = 'trying';
-  private last: SipMessage | undefined;
+  /** sends the last response again (a retransmitted request gets it) */
+  private again: (() => Promise<void>) | undefined;
   private readonly started: number;
   private readonly j: TimerSlot;
   private readonly deadline: TimerSlot;
@@ -36,15 +37,10 @@ export class NonInviteServerTransaction {
     return this.current;
   }
 
-  /** The last response sent (what a retransmitted request gets). */
-  get lastResponse(): SipMessage | undefined {
-    return this.last;
-  }
-
   /** A retransmission of the request (matched by 17.2.3). */
   receiveRequest(): void {
-    if ((this.current === 'proceeding' || this.current === 'completed') && this.last)
-      this.transmit(this.last);
+    if ((this.current === 'proceeding' || this.current === 'completed') && this.again)
+      this.transmit(this.again);
   }
 
   /**
@@ -64,22 +60,26 @@ export class NonInviteServerTransaction {
       if (!this.ctx.reliable && this.ctx.clock.now() - this.started < timeToReachT2(this.ctx.timers))
         return false;
       this.current = 'proceeding';
-      this.last = response;
-      this.transmit(response);
+      this.again = this.sender(response);
+      this.transmit(this.again);
       return true;
     }
     this.deadline.clear();
     this.current = 'completed';
-    this.last = response;
-    this.transmit(response);
+    this.again = this.sender(response);
+    this.transmit(this.again);
     if (this.ctx.reliable) this.end();
     else this.j.set(64 * this.ctx.timers.t1, () => this.end());
     return true;
   }
 
-  private transmit(m: SipMessage): void {
+  private sender(m: SipMessage): () => Promise<void> {
+    return this.ctx.prepare ? this.ctx.prepare(m) : () => this.ctx.send(m);
+  }
+
+  private transmit(send: () => Promise<void>): void {
     // RFC 3261 17.2.4: a transport error ends the transaction
-    this.ctx.send(m).catch(() => this.end());
+    send().catch(() => this.end());
   }
 
   end(): void {

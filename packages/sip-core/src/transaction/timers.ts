@@ -49,4 +49,9 @@ export interface TransactionContext {
   reliable: boolean;
   /** hands a message to the transport; a rejection is a transport error (RFC 3261 17.1.4, 17.2.4) */
   send: (m: SipMessage) => Promise<void>;
+  /**
+   * A server transaction's final response made ready to send again (bytes and destination only), so that
+   * what is kept until Timer J ends is that, not the parsed message; without it the message is kept.
+   */
+  prepare?: (m: SipMessage) => () => Promise<void>;
 }

@@ -216,13 +216,20 @@ export class TcpTransport implements Transport {
     await c.write(message.toBuffer(), summarize(message));
   }
 
-  async respond(response: SipMessage, path: ReplyPath): Promise<void> {
+  respond(response: SipMessage, path: ReplyPath): Promise<void> {
+    return this.prepare(response, path)();
+  }
+
+  prepare(response: SipMessage, path: ReplyPath): () => Promise<void> {
     const bytes = response.toBuffer();
+    const summary = summarize(response);
     const c = path.connection;
-    if (c instanceof TcpConnection && c.open && this.all.has(c)) return c.write(bytes, summarize(response));
     const via = topVia(response);
     const to = via ? responseDestination(via, true) : path.source;
-    await (await this.connection(to)).write(bytes, summarize(response));
+    return async () => {
+      if (c instanceof TcpConnection && c.open && this.all.has(c)) return c.write(bytes, summary);
+      await (await this.connection(to)).write(bytes, summary);
+    };
   }
 
   async close(): Promise<void> {

@@ -49,6 +49,11 @@ export interface Transport {
   send(message: SipMessage, to: HostPort): Promise<void>;
   /** Sends a response along `path`: over its connection while open, else by RFC 3261 18.2.2 and RFC 3581. */
   respond(response: SipMessage, path: ReplyPath): Promise<void>;
+  /**
+   * A response made ready to be sent, and sent again, along `path`: the returned function holds only its
+   * bytes, where they go and its trace summary (what a completed server transaction keeps for Timer J).
+   */
+  prepare(response: SipMessage, path: ReplyPath): () => Promise<void>;
   close(): Promise<void>;
 }
 

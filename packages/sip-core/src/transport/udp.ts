@@ -83,12 +83,15 @@ export class UdpTransport implements Transport {
   }
 
   respond(response: SipMessage, path: ReplyPath): Promise<void> {
+    return this.prepare(response, path)();
+  }
+
+  prepare(response: SipMessage, path: ReplyPath): () => Promise<void> {
     const via = topVia(response);
-    return this.sendBytes(
-      response.toBuffer(),
-      via ? responseDestination(via, false) : path.source,
-      summarize(response),
-    );
+    const bytes = response.toBuffer();
+    const to = via ? responseDestination(via, false) : path.source;
+    const summary = summarize(response);
+    return () => this.sendBytes(bytes, to, summary);
   }
 
   close(): Promise<void> {
