@@ -15,7 +15,7 @@
  *
  * Env: BENCH_SECONDS (5): seconds of load per PUBLISH step; BENCH_RATES (1000,2000,...,9000): the offered
  * PUBLISH/s of the steps, stopped after two saturated steps in a row (below the offered rate, or failed
- * calls); BENCH_SUSTAIN_SECONDS (40; 0: none): the highest clean rate again for that long, bisected down
+ * calls); BENCH_SECOND (refresh | remove: the second PUBLISH of a call, below); BENCH_SUSTAIN_SECONDS (40; 0: none): the highest clean rate again for that long, bisected down
  * in steps of 1,000/s while not clean (at most five runs); BENCH_WATCHERS (1000); BENCH_ROUNDS (3):
  * measured fan-out PUBLISHes; BENCH_SUBSCRIBE_RATE (250): SUBSCRIBE/s while the watchers come;
  * BENCH_ONLY=publish|fanout; BENCH_KEEP=1 keeps the temporary directory (SIPp's files); BENCH_NODE_ARGS:
@@ -54,6 +54,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_PAUSE_MS = 2000;
 const SUBSCRIBE_RATE = Number(process.env.BENCH_SUBSCRIBE_RATE ?? 250);
 const ONLY = process.env.BENCH_ONLY;
+/**
+ * The second PUBLISH of a call: `refresh` (Expires 600: each call leaves a presentity published for 600 s,
+ * so the server's state grows with the rate and the run) or `remove` (Expires 0: the state stays near
+ * empty, and what is measured is the PUBLISH path and the transactions held for Timer J).
+ */
+const SECOND = process.env.BENCH_SECOND ?? 'refresh';
+if (SECOND !== 'refresh' && SECOND !== 'remove')
+  throw new Error(`BENCH_SECOND: "${SECOND}" is neither refresh nor remove`);
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** calls/s of the warm-up of each fresh server (2 PUBLISHes each), for WARM_SECONDS */
 const WARM_CPS = 1000;
@@ -255,6 +263,9 @@ function publishSipp(
         '-key',
         'prefix',
         prefix,
+        '-key',
+        'expires2',
+        SECOND === 'remove' ? '0' : '600',
         '-t',
         'u1',
         ...ports.args,
@@ -783,7 +794,7 @@ async function main() {
   const firstUnclean = steps.find((s) => !s.clean)?.offered_per_s;
   if (steps.length > 0) {
     process.stdout.write(
-      `\nPUBLISH over UDP: SIPp on core ${CLIENT_CORE} (per call an initial PUBLISH and a refresh), ` +
+      `\nPUBLISH over UDP: SIPp on core ${CLIENT_CORE} (per call an initial PUBLISH and a ${SECOND === 'remove' ? 'removal' : 'refresh'}), ` +
         `a fresh presence ` +
         `server per step on core ${SERVER_CORE}, ${SECONDS} s per step\n`,
     );
@@ -854,6 +865,7 @@ async function main() {
         first_unclean_offered_per_s: firstUnclean ?? null,
         target_per_s: 5000,
         steps,
+        second: SECOND,
         sustain_seconds: SUSTAIN_SECONDS,
         highest_clean_sustained_per_s: bestSustained,
         sustained,
