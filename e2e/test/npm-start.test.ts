@@ -6,23 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isListening } from '@ut-testbed/service-kit';
 
 const ROOT = resolve(__dirname, '..', '..');
 const BOUND_MS = 120_000;
-
-const listening = (hp: string) =>
-  new Promise<boolean>((done) => {
-    const i = hp.lastIndexOf(':');
-    const s = connect(Number(hp.slice(i + 1)), hp.slice(0, i));
-    s.on('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.on('error', () => done(false));
-  });
 
 test(
   'npm start: the section3 ladder, the ready line, a clean stop',
@@ -76,10 +65,10 @@ test(
         ready.endpoints.ap!.https!,
         ready.endpoints.presence!.tcp!,
       ];
-      for (const a of addresses) expect(await listening(a)).toBe(true);
+      for (const a of addresses) expect(await isListening(a)).toBe(true);
       p.kill('SIGTERM');
       expect(await exited).toBe(0);
-      for (const a of addresses) expect(await listening(a)).toBe(false);
+      for (const a of addresses) expect(await isListening(a)).toBe(false);
     } finally {
       p.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

@@ -2,10 +2,11 @@
  * A service started as a process of its own, the way tests and benchmarks run one: its command with
  * arguments, optionally pinned to one core (`taskset`), resolved once it has printed its JSON ready line
  * (DESIGN.md section 5), rejected with its stderr if it exits or stays silent first. And the CPU time a
- * process has used, for per-request figures.
+ * process has used, for per-request figures, and whether one of its TCP endpoints accepts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
 export interface ReadyLine {
   ready: boolean;
@@ -78,4 +79,17 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ: 100 on Linux)
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Whether a TCP listener accepts at `host:port` (the form of the ready line's endpoints; [v6]:port too). */
+export function isListening(hostPort: string): Promise<boolean> {
+  const i = hostPort.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const s = connect(Number(hostPort.slice(i + 1)), hostPort.slice(0, i).replace(/^\[|\]$/g, ''));
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
 }

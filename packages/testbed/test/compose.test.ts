@@ -3,21 +3,10 @@
  * server and the HSS it really talks to (a Diameter peer, an HTTP upstream), the presence server follows the
  * XCAP server, and close() stops everything (the ports are free again).
  */
-import { connect } from 'node:net';
 import { parseConfig } from '@ut-testbed/config';
+import { isListening } from '@ut-testbed/service-kit';
 import pino from 'pino';
 import { startTestbed } from '../src/compose';
-
-const canConnect = (hp: string) =>
-  new Promise<boolean>((resolve) => {
-    const i = hp.lastIndexOf(':');
-    const s = connect(Number(hp.slice(i + 1)), hp.slice(0, i));
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
 
 test('all four services on free ports, wired to each other, and stopped by close()', async () => {
   const lines: string[] = [];
@@ -30,7 +19,7 @@ test('all four services on free ports, wired to each other, and stopped by close
   try {
     const e = tb.endpoints;
     for (const hp of [e.hss.diameter, e.xcap.http, e.ap.https, e.presence.tcp!])
-      expect(await canConnect(hp)).toBe(true);
+      expect(await isListening(hp)).toBe(true);
     expect(tb.started).toEqual(['hss', 'xcap', 'ap', 'presence']);
     expect(tb.config.ap.routes[0]!.upstream).toBe(`http://${e.xcap.http}`);
     expect(`${tb.config.ap.hss.host}:${tb.config.ap.hss.port}`).toBe(e.hss.diameter);
@@ -39,7 +28,7 @@ test('all four services on free ports, wired to each other, and stopped by close
     expect(lines[0]).toMatch(/^starting hss-sim/);
     await tb.close();
     for (const hp of [e.hss.diameter, e.xcap.http, e.ap.https, e.presence.tcp!])
-      expect(await canConnect(hp)).toBe(false);
+      expect(await isListening(hp)).toBe(false);
   } finally {
     await tb.close();
   }

@@ -7,9 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isListening } from '@ut-testbed/service-kit';
 import { run } from '../src/cli';
 
 const BIN = resolve(__dirname, '..', 'bin', 'testbed.js');
@@ -53,17 +53,6 @@ function up(args: string[]): Promise<Up> {
     );
   });
 }
-
-const listening = (hp: string) =>
-  new Promise<boolean>((done) => {
-    const i = hp.lastIndexOf(':');
-    const s = connect(Number(hp.slice(i + 1)), hp.slice(0, i));
-    s.on('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.on('error', () => done(false));
-  });
 
 const hostPort = (hp: string) => {
   const i = hp.lastIndexOf(':');
@@ -148,7 +137,7 @@ test('up: the ready line on stdout and in --endpoints-file, serving until SIGINT
     ready.endpoints.ap.https,
     ready.endpoints.presence.tcp!,
   ];
-  for (const a of addresses) expect(await listening(a)).toBe(true);
+  for (const a of addresses) expect(await isListening(a)).toBe(true);
 
   // it stays up and serves: a whole section3 against it, from outside
   const r = await replayAgainst(dir, ready, 'section3');
@@ -158,7 +147,7 @@ test('up: the ready line on stdout and in --endpoints-file, serving until SIGINT
 
   tb.p.kill('SIGINT');
   expect(await tb.exited).toBe(0);
-  for (const a of addresses) expect(await listening(a)).toBe(false);
+  for (const a of addresses) expect(await isListening(a)).toBe(false);
   expect(tb.stderr()).not.toMatch(/stopping:/);
 });
 
@@ -167,8 +156,8 @@ test('up --services: the HSS and XCAP server in one process, the AP and presence
   running.push(back.p);
   const hss = back.ready.endpoints.hss.diameter;
   const xcap = back.ready.endpoints.xcap.http;
-  expect(await listening(hss)).toBe(true);
-  expect(await listening(xcap)).toBe(true);
+  expect(await isListening(hss)).toBe(true);
+  expect(await isListening(xcap)).toBe(true);
   // only the two it was told to run: no AP (so no certificate) and no presence server here
   expect(back.stderr()).toMatch(/starting hss-sim/);
   expect(back.stderr()).toMatch(/starting xcap-server/);
@@ -198,8 +187,8 @@ test('up --services: the HSS and XCAP server in one process, the AP and presence
   // the attached services are named where they run; the front's own on ports of their own
   expect(front.ready.endpoints.hss).toEqual({ diameter: hss });
   expect(front.ready.endpoints.xcap).toEqual({ http: xcap });
-  expect(await listening(front.ready.endpoints.ap.https)).toBe(true);
-  expect(await listening(front.ready.endpoints.presence.tcp!)).toBe(true);
+  expect(await isListening(front.ready.endpoints.ap.https)).toBe(true);
+  expect(await isListening(front.ready.endpoints.presence.tcp!)).toBe(true);
   expect(front.ready.certificate).toBe(join(dir, 'front', 'ap-certificate.pem'));
 
   // section3 needs the front's AP to reach the back's HSS (Cx) and XCAP server; section2 needs the front's
@@ -214,7 +203,7 @@ test('up --services: the HSS and XCAP server in one process, the AP and presence
   back.p.kill('SIGTERM');
   expect(await Promise.all([front.exited, back.exited])).toEqual([0, 0]);
   for (const a of [hss, xcap, front.ready.endpoints.ap.https, front.ready.endpoints.presence.tcp!])
-    expect(await listening(a)).toBe(false);
+    expect(await isListening(a)).toBe(false);
 });
 
 test('up --replay: a flow that fails at start stops the services and exits 1 naming the step, no ready line', async () => {
