@@ -15,6 +15,7 @@ import { checkRequest } from './check';
 import { SipMessage } from './message';
 import { systemClock, type Clock } from './transaction/clock';
 import { newBranch, newCallId, newTag } from './transaction/ids';
+import { CompletedTransactions, type CompletedTransaction } from './transaction/completed';
 import { InviteServerTransaction } from './transaction/invite-server';
 import { ack2543Key, cancelKey, clientKey, responseKey, serverKey } from './transaction/match';
 import { NonInviteClientTransaction } from './transaction/non-invite-client';
@@ -132,6 +133,7 @@ function openServerTransaction(
   clock: Clock,
   timers: TimerValues,
   terminated: (tx: ServerTx) => void,
+  completed: (tx: ServerTx, again: () => Promise<void>) => boolean,
 ): ServerTx {
   const transport = inbound.transport;
   const path: ReplyPath = {
@@ -144,6 +146,7 @@ function openServerTransaction(
     reliable: transport.reliable,
     send: (r: SipMessage) => transport.respond(r, path),
     prepare: (r: SipMessage) => transport.prepare(r, path),
+    complete: (again: () => Promise<void>) => completed(tx, again),
   };
   const tx: ServerTx =
     m.method === 'INVITE'
@@ -159,8 +162,13 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const timers = timerValues(o);
   const allow = new Set(o.allow);
   const allowHeader = [...o.allow, 'CANCEL'].join(', ');
-  const servers = new Map<string, ServerTx>();
-  const cancellable = new Map<string, ServerTx>();
+  // a live transaction, or what is left of a completed non-INVITE one for Timer J
+  const servers = new Map<string, ServerTx | CompletedTransaction>();
+  const cancellable = new Map<string, ServerTx | CompletedTransaction>();
+  const completed = new CompletedTransactions(clock, 64 * timers.t1, (c) => {
+    if (servers.get(c.key) === c) servers.delete(c.key);
+    if (c.cancelKey !== undefined && cancellable.get(c.cancelKey) === c) cancellable.delete(c.cancelKey);
+  });
   const clients = new Map<string, { tx: NonInviteClientTransaction; reject: (e: Error) => void }>();
   let closed = false;
 
@@ -209,8 +217,12 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
       if (existing instanceof InviteServerTransaction) existing.receiveAck();
       return;
     }
-    if (existing) {
+    if (existing instanceof NonInviteServerTransaction || existing instanceof InviteServerTransaction) {
       existing.receiveRequest();
+      return;
+    }
+    if (existing) {
+      existing.again().catch(() => undefined);
       return;
     }
     serve(m, key, inbound);
@@ -225,9 +237,18 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
     for (const k of f.keys) if (servers.get(k) === tx) servers.delete(k);
     if (f.cKey !== undefined && cancellable.get(f.cKey) === tx) cancellable.delete(f.cKey);
   };
+  /** A completed non-INVITE transaction hands its Timer J to `completed` (see CompletedTransactions). */
+  const handOff = (tx: ServerTx, again: () => Promise<void>): boolean => {
+    const f = filed.get(tx);
+    if (!f || f.keys.length !== 1 || tx instanceof InviteServerTransaction) return false;
+    const c = completed.add(again, f.keys[0]!, f.cKey);
+    servers.set(c.key, c);
+    if (c.cancelKey !== undefined && cancellable.get(c.cancelKey) === tx) cancellable.set(c.cancelKey, c);
+    return true;
+  };
 
   function serve(m: SipMessage, key: string, inbound: Inbound): void {
-    const tx = openServerTransaction(m, inbound, clock, timers, forget);
+    const tx = openServerTransaction(m, inbound, clock, timers, forget, handOff);
     const keys = [key];
     const cKey = m.method === 'CANCEL' ? undefined : cancelKey(m);
     filed.set(tx, { keys, cKey });
@@ -365,6 +386,7 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
       servers.clear();
       cancellable.clear();
       filed.clear();
+      completed.clear();
       await Promise.all(transports.map((t) => t.close()));
     },
   };

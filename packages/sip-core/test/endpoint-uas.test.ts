@@ -221,6 +221,10 @@ test('CANCEL: 200 when it matches a transaction (no other effect), 481 when not'
   const none = await answer();
   expect([none.status, none.reason]).toEqual([481, 'Call/Transaction Does Not Exist']);
   expect(handled).toHaveLength(1);
+  // Timer J over: the completed OPTIONS (and the CANCEL's own transaction) are gone, a CANCEL matches nothing
+  clock.advance(32_000);
+  await send(request('CANCEL', 'z9hG4bKc1'));
+  expect((await answer()).status).toBe(481);
 });
 
 test('insuf (no From, To, Call-ID): 400, even for an INVITE', async () => {

@@ -68,7 +68,7 @@ export class NonInviteServerTransaction {
     this.current = 'completed';
     this.again = this.sender(response);
     this.transmit(this.again);
-    if (this.ctx.reliable) this.end();
+    if (this.ctx.reliable || this.ctx.complete?.(this.again)) this.end();
     else this.j.set(64 * this.ctx.timers.t1, () => this.end());
     return true;
   }

@@ -54,4 +54,10 @@ export interface TransactionContext {
    * what is kept until Timer J ends is that, not the parsed message; without it the message is kept.
    */
   prepare?: (m: SipMessage) => () => Promise<void>;
+  /**
+   * Takes over a non-INVITE server transaction that has just completed on an unreliable transport: until
+   * Timer J ends, retransmissions of its request get `again`, and the transaction object itself ends at
+   * once. False (or absent): the transaction runs its own Timer J.
+   */
+  complete?: (again: () => Promise<void>) => boolean;
 }
