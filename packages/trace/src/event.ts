@@ -60,6 +60,8 @@ export interface Tracer extends TraceSink {
   readonly enabled: boolean;
   /** Delivers the event to every sink, with `ts` taken from the clock when the input has none. */
   emit(event: TraceEventInput): TraceEvent;
+  /** The tracer's clock: what to stamp a moment with that an event recorded later will carry as `ts`. */
+  now(): number;
 }
 
 export interface TracerOptions {
@@ -112,6 +114,7 @@ export function createTracer(options: TracerOptions): Tracer {
 
   return {
     enabled: true,
+    now: () => clock(),
     emit(input: TraceEventInput): TraceEvent {
       const event = stampEvent(input, clock);
       deliver(event);
@@ -136,6 +139,7 @@ export function createTracer(options: TracerOptions): Tracer {
 export function createNoopTracer(clock: TraceClock = systemClock): Tracer {
   return {
     enabled: false,
+    now: () => clock(),
     emit: (input) => stampEvent(input, clock),
     record: () => undefined,
     close: () => Promise.resolve(),

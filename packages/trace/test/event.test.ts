@@ -35,6 +35,15 @@ describe('createTracer', () => {
     expect(tracer.enabled).toBe(true);
   });
 
+  it('now() reads the clock it stamps with', () => {
+    let t = 5;
+    const tracer = createTracer({ sinks: [], clock: () => t });
+    expect(tracer.now()).toBe(5);
+    t = 7.5;
+    expect([tracer.now(), tracer.emit({ ...traceEvent(), ts: undefined }).ts]).toEqual([7.5, 7.5]);
+    expect(createNoopTracer(() => 3).now()).toBe(3);
+  });
+
   it('stamps events without ts from its clock and keeps a given ts', () => {
     const sink = new MemorySink();
     let now = 1000.25;

@@ -485,6 +485,29 @@ describe('change stream and trace', () => {
     expect(req!.ts).toBeLessThanOrEqual(res!.ts);
   });
 
+  it("stamps the arrival on the tracer's own clock, whatever it is", async () => {
+    const own = new MemorySink();
+    const dir2 = mkdtempSync(join(tmpdir(), 'xcap-clock-'));
+    const cfg = parseConfig({
+      xcap: { listen: { host: '127.0.0.1', port: 0 }, database: join(dir2, 'x.db') },
+    });
+    // a tracer whose clock is an hour ahead of the system clock
+    const ahead = createTracer({ sinks: [own], clock: () => systemClock() + 3_600_000 });
+    const svc2 = await start({ xcap: cfg.xcap, tracer: ahead, logger: pino({ level: 'silent' }) });
+    try {
+      const before = systemClock() + 3_600_000;
+      const res = await fetch(`http://${svc2.endpoints.http}/services/xcap-caps/global/index`, {
+        headers: { 'X-3GPP-Asserted-Identity': `"${ALICE}"` },
+      });
+      expect(res.status).toBe(200);
+      const arrival = own.events.find((e) => e.summary.startsWith('GET '))!;
+      expect(arrival.ts).toBeGreaterThanOrEqual(before);
+    } finally {
+      await svc2.close();
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
   it("stamps the arrival on the tracer's clock, never before the sender's record of the request", async () => {
     // Date.now() is another time base than the tracer's (whole milliseconds, and stepped when the system
     // clock is set): here it runs 10 ms behind, and the ladder, which orders by time, must not care

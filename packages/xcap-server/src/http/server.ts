@@ -12,7 +12,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listen } from '@ut-testbed/service-kit';
-import { httpRequestBytes, httpResponseBytes, systemClock, type Tracer } from '@ut-testbed/trace';
+import { httpRequestBytes, httpResponseBytes, type Tracer } from '@ut-testbed/trace';
 import { XcapError, xcapErrorBody } from '../errors';
 import { sseEvent, type ChangeFeed } from '../changes';
 import { handleXcap, MIME_ERROR, type HandlerContext, type XcapResponse } from './handler';
@@ -103,7 +103,7 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
     res: ServerResponse,
     reqBody: Buffer,
     r: XcapResponse,
-    arrived: number = systemClock(),
+    arrived: number = o.tracer.now(),
   ) => {
     const headers: [string, string][] = [
       ...r.headers.filter(([k]) => k !== 'Connection'),
@@ -174,7 +174,7 @@ export async function startXcapHttp(o: XcapHttpOptions): Promise<XcapHttpServer>
     }
     // the tracer's own clock: Date.now() is whole milliseconds on another time base, so an arrival stamped
     // with it could come before the sender's record of the same request and reorder the ladder
-    const arrived = systemClock();
+    const arrived = o.tracer.now();
     // the body is read here, once: the handler awaits it (PUT), the trace records it
     const chunks: Buffer[] = [];
     const body = readBody(req, o.maxBodyBytes, chunks);
