@@ -235,11 +235,13 @@ describe('subscriptions on a ManualClock', () => {
     expect(ue.sent('SUBSCRIBE')).toHaveLength(1);
   });
 
-  test('close({ clean: true }) unsubscribes and removes first', async () => {
+  test('close({ clean: true }) unsubscribes and removes first, and takes the final NOTIFY', async () => {
     await ue.ua.publish({ basic: 'open' });
     const watch = await ue.ua.subscribe(USER1, { event: 'presence.winfo' });
     await watch.next();
     await ue.ua.close({ clean: true });
+    // the watch ended with the server's NOTIFY, not locally: it was received before the endpoint closed
+    expect((await watch.ended).notification?.request.get('Subscription-State')).toMatch(/^terminated/);
     expect(ue.sent('SUBSCRIBE').map((m) => m.get('Expires'))).toEqual(['3600', '0']);
     expect(ue.sent('PUBLISH').map((m) => m.get('Expires'))).toEqual(['3600', '0']);
     expect(ps.svc.composedState(USER1)).toBeUndefined();

@@ -186,15 +186,27 @@ export class Ua {
 
   /**
    * Stops every refresh and closes the endpoint. With `clean`, first unsubscribes each live watch and
-   * removes each live publication, waiting for their responses (not for the final NOTIFYs).
+   * removes each live publication, then waits for the watches' final NOTIFYs (a final NOTIFY sent to a
+   * closed port is resent to it until the notifier gives up); all of that for at most 4*T1, so that a peer
+   * that has gone does not hold the close for a whole Timer F.
    */
   async close(o: { clean?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     if (o.clean) {
-      await Promise.allSettled([
-        ...[...this.watches].map((w) => w.sendUnsubscribe()),
-        ...[...this.publications].map((p) => p.remove()),
+      const watches = [...this.watches];
+      const farewell = (async () => {
+        await Promise.allSettled([
+          ...watches.map((w) => w.sendUnsubscribe()),
+          ...[...this.publications].map((p) => p.remove()),
+        ]);
+        await Promise.allSettled(watches.map((w) => w.ended));
+      })();
+      let timer: unknown;
+      await Promise.race([
+        farewell,
+        new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, 4 * this.endpoint.timers.t1))),
       ]);
+      this.clock.clearTimeout(timer);
     }
     this.closed = true;
     for (const p of this.publications) p.stop();
