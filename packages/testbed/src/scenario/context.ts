@@ -239,6 +239,8 @@ export class Context implements ScenarioContext {
   async close(): Promise<void> {
     this.closed = true;
     for (const c of this.clients) c.close();
-    for (const u of this.uas) await u.close();
+    // unsubscribed, with their final NOTIFYs taken: nothing is left on the presence server (a long-running
+    // one under --target) and nothing is sent to a closed port
+    for (const u of this.uas) await u.close({ clean: true });
   }
 }
