@@ -5,49 +5,12 @@
  * no malformed packet and no expert warning.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tsharkWithDictionary } from '@ut-testbed/diameter-codec';
 
 const TESTBED = resolve(__dirname, '..', '..', 'packages', 'testbed', 'bin', 'testbed.js');
-/** The Wireshark dictionary fragment of the IMPU-List AVP (diameter-codec), so tshark names it. */
-const FRAGMENT = resolve(__dirname, '..', '..', 'packages', 'diameter-codec', 'wireshark', 'ut-testbed.xml');
-
-/**
- * tshark with Wireshark's own data plus the IMPU-List AVP: a copy of /usr/share/wireshark with the fragment
- * added to diameter/Custom.xml. tshark ignores WIRESHARK_DATA_DIR when run as root (wireshark(1)), so as
- * root it runs as nobody (setpriv).
- */
-function tsharkWithDictionary(dir: string): (args: string[]) => string {
-  const data = join(dir, 'wireshark');
-  cpSync('/usr/share/wireshark', data, { recursive: true });
-  const fragment = readFileSync(FRAGMENT, 'utf8')
-    .replace(/<\?xml[^>]*\?>/, '')
-    .replace(/<!--[\s\S]*?-->/g, '');
-  appendFileSync(join(data, 'diameter', 'Custom.xml'), fragment);
-  const home = join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  execFileSync('chmod', ['-R', 'a+rX', dir]);
-  chmodSync(home, 0o777);
-  const root = process.getuid?.() === 0;
-  const env = { ...process.env, WIRESHARK_DATA_DIR: data, HOME: home, XDG_CONFIG_HOME: home };
-  return (args) =>
-    execFileSync(
-      root ? 'setpriv' : 'tshark',
-      [...(root ? ['--reuid=65534', '--regid=65534', '--clear-groups', 'tshark'] : []), ...args],
-      { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-}
-
 function testbed(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const p = spawn(process.execPath, [TESTBED, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

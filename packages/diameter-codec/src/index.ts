@@ -15,3 +15,4 @@ export * from './summary';
 export * from './tree';
 export * from './peer';
 export * from './interop/freediameter';
+export * from './interop/tshark';

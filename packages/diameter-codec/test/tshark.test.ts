@@ -1,7 +1,7 @@
 // What the encoder writes, framed as trace events by @ut-testbed/trace's pcapng writer, decoded by the real
 // tshark (Wireshark 4.0). Fails when tshark cannot be run.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,10 +17,10 @@ import {
   summarize,
   type DiameterMessage,
 } from '../src';
+import { TSHARK, tsharkWithDictionary } from '../src/interop/tshark';
 import { MAR_INPUT } from './vectors';
 
 const run = promisify(execFile);
-const TSHARK = process.env.UT_TESTBED_TSHARK ?? 'tshark';
 const tshark = async (args: string[]) =>
   (await run(TSHARK, args, { maxBuffer: 64 * 1024 * 1024, timeout: 60000 })).stdout;
 
@@ -190,24 +190,8 @@ describe('tshark decodes the encoder output', () => {
   });
 
   it('with wireshark/ut-testbed.xml added, names IMPU-List and has no warning at all', async () => {
-    const data = join(dir, 'wireshark');
-    await run('cp', ['-r', '/usr/share/wireshark', data]);
-    const custom = join(data, 'diameter', 'Custom.xml');
-    const fragment = (await readFile(join(__dirname, '..', 'wireshark', 'ut-testbed.xml'), 'utf8'))
-      .replace(/<\?xml[^>]*\?>/, '')
-      .replace(/<!--[\s\S]*?-->/g, '');
-    await writeFile(custom, (await readFile(custom, 'utf8')) + fragment);
-    const home = join(dir, 'home');
-    await run('mkdir', ['-p', home]);
-    await run('chmod', ['-R', 'a+rX', dir]);
-    await run('chmod', ['a+rwx', home]);
-    // tshark ignores WIRESHARK_DATA_DIR when run as root (wireshark(1)): drop to nobody then
-    const asRoot = process.getuid?.() === 0;
-    const cmd = asRoot ? 'setpriv' : TSHARK;
-    const pre = asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', TSHARK] : [];
-    const env = { ...process.env, WIRESHARK_DATA_DIR: data, HOME: home, XDG_CONFIG_HOME: home };
-    const go = async (args: string[]) => (await run(cmd, [...pre, ...args], { env, timeout: 60000 })).stdout;
-    const names = await go([
+    const go = tsharkWithDictionary(dir);
+    const names = go([
       '-r',
       file,
       '-Y',
@@ -220,6 +204,6 @@ describe('tshark decodes the encoder output', () => {
       'diameter.IMPU-List',
     ]);
     expect(names.split('\n')[0]).toBe('sip:user1_public1@home1.net|tel:+15551234');
-    expect(await go(['-r', file, '-q', '-z', 'expert,warn'])).not.toMatch(/Warns \(|Errors \(/);
+    expect(go(['-r', file, '-q', '-z', 'expert,warn'])).not.toMatch(/Warns \(|Errors \(/);
   });
 });
