@@ -3,11 +3,6 @@
  * on 127.0.0.1), documents written as the AP forwards a UE's request, and a watcher UE: an endpoint with a
  * sip-core subscriber whose NOTIFYs are queued.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '@ut-testbed/config';
 import {
   createEndpoint,
   createSubscriber,
@@ -17,83 +12,10 @@ import {
   type Subscriber,
   type Target,
 } from '@ut-testbed/sip-core';
-import { start, type XcapService } from '@ut-testbed/xcap-server';
-import pino from 'pino';
 
-export const TYPES = {
-  'pres-rules': 'application/auth-policy+xml',
-  'resource-lists': 'application/resource-lists+xml',
-  'rls-services': 'application/rls-services+xml',
-} as const;
-
-export interface Xcap {
-  svc: XcapService;
-  /** the XCAP root, http://127.0.0.1:<port>/services */
-  root: string;
-  /** PUT (or DELETE with body undefined) of `<auid>/users/<user>/index` as `user`; resolves with the status */
-  write(auid: keyof typeof TYPES, user: string, body: string | undefined): Promise<number>;
-  close(): Promise<void>;
-}
-
-export async function startXcap(): Promise<Xcap> {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-xcap-'));
-  const c = parseConfig({
-    xcap: {
-      listen: { host: '127.0.0.1', port: 0 },
-      database: join(dir, 'xcap.db'),
-      trustedProxies: ['127.0.0.1'],
-    },
-  });
-  const svc = await start({ xcap: c.xcap, logger: pino({ level: 'silent' }) });
-  const root = `http://${svc.endpoints.http}/services`;
-  return {
-    svc,
-    root,
-    write(auid, user, body) {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          `${root}/${auid}/users/${user}/index`,
-          {
-            method: body === undefined ? 'DELETE' : 'PUT',
-            headers: {
-              'X-3GPP-Asserted-Identity': `"${user}"`,
-              ...(body !== undefined ? { 'Content-Type': TYPES[auid] } : {}),
-            },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode!));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    async close() {
-      await svc.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A queue whose next() waits for the next item (events awaited, never slept for). */
-export class Queue<T> {
-  private readonly items: T[] = [];
-  private readonly waiting: ((t: T) => void)[] = [];
-  push(t: T): void {
-    const w = this.waiting.shift();
-    if (w) w(t);
-    else this.items.push(t);
-  }
-  next(): Promise<T> {
-    const t = this.items.shift();
-    if (t !== undefined) return Promise.resolve(t);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
+export { startLocalXcap as startXcap, type LocalXcap as Xcap } from '@ut-testbed/xcap-server';
+import { EventQueue as Queue } from '@ut-testbed/sip-core';
+export { Queue };
 
 export interface WatcherUe {
   ep: Endpoint;

@@ -25,3 +25,4 @@ export * from './dialog/notifier';
 export * from './dialog/subscriber';
 export * from './multipart';
 export * from './interop/sipp';
+export * from './util/event-queue';

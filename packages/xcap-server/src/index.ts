@@ -9,3 +9,4 @@ export * from './http/conditional';
 export * from './http/identity';
 export * from './engine';
 export * from './usages/registry';
+export * from './local';

@@ -4,11 +4,7 @@
  * xcap-server as the AP forwards a UE's Ut request (`X-3GPP-Asserted-Identity`); the documents themselves;
  * UAs with a trace sink.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig, presenceSchema } from '@ut-testbed/config';
+import { presenceSchema } from '@ut-testbed/config';
 import {
   start as startPresenceServer,
   type ChangeReason,
@@ -17,7 +13,6 @@ import {
 import type { Clock, Protocol, SipMessage, Target } from '@ut-testbed/sip-core';
 import { parseMessage } from '@ut-testbed/sip-core';
 import { createTracer, MemorySink } from '@ut-testbed/trace';
-import { start as startXcapServer, type XcapService } from '@ut-testbed/xcap-server';
 import pino from 'pino';
 import { createUa, type Ua, type UaOptions } from '../../src/sip';
 
@@ -25,21 +20,8 @@ export const USER1 = 'sip:user1_public1@home1.net';
 export const USER2 = 'sip:user2_public1@home1.net';
 export const USER3 = 'sip:user3_public1@home1.net';
 
-/** A queue whose next() waits for the next item (events awaited, never slept for). */
-export class Queue<T> {
-  private readonly items: T[] = [];
-  private readonly waiting: ((t: T) => void)[] = [];
-  push(t: T): void {
-    const w = this.waiting.shift();
-    if (w) w(t);
-    else this.items.push(t);
-  }
-  next(): Promise<T> {
-    const t = this.items.shift();
-    if (t !== undefined) return Promise.resolve(t);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-}
+import { EventQueue as Queue } from '@ut-testbed/sip-core';
+export { Queue };
 
 export interface Presence {
   svc: PresenceService;
@@ -77,62 +59,7 @@ export async function startPresence(o: { xcapRoot?: string; clock?: Clock } = {}
   };
 }
 
-export const TYPES = {
-  'pres-rules': 'application/auth-policy+xml',
-  'resource-lists': 'application/resource-lists+xml',
-  'rls-services': 'application/rls-services+xml',
-} as const;
-
-export interface Xcap {
-  svc: XcapService;
-  /** http://127.0.0.1:<port>/services */
-  root: string;
-  /** PUT (DELETE with body undefined) of `<auid>/users/<user>/index` as `user`; resolves with the status */
-  write(auid: keyof typeof TYPES, user: string, body: string | undefined): Promise<number>;
-  close(): Promise<void>;
-}
-
-export async function startXcap(): Promise<Xcap> {
-  const dir = mkdtempSync(join(tmpdir(), 'ue-xcap-'));
-  const c = parseConfig({
-    xcap: {
-      listen: { host: '127.0.0.1', port: 0 },
-      database: join(dir, 'xcap.db'),
-      trustedProxies: ['127.0.0.1'],
-    },
-  });
-  const svc = await startXcapServer({ xcap: c.xcap, logger: pino({ level: 'silent' }) });
-  const root = `http://${svc.endpoints.http}/services`;
-  return {
-    svc,
-    root,
-    write(auid, user, body) {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          `${root}/${auid}/users/${user}/index`,
-          {
-            method: body === undefined ? 'DELETE' : 'PUT',
-            headers: {
-              // what the AP adds after Digest AKA (DESIGN.md section 3)
-              'X-3GPP-Asserted-Identity': `"${user}"`,
-              ...(body !== undefined ? { 'Content-Type': TYPES[auid] } : {}),
-            },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode!));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    async close() {
-      await svc.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export { startLocalXcap as startXcap, type LocalXcap as Xcap } from '@ut-testbed/xcap-server';
 
 const CP = 'urn:ietf:params:xml:ns:common-policy';
 const PR = 'urn:ietf:params:xml:ns:pres-rules';
