@@ -227,6 +227,20 @@ describe('event lists', () => {
     expect([e?.response.status, e?.response.get('Require')]).toEqual([421, 'eventlist']);
   });
 
+  test('eventlist in a second Supported header field counts (RFC 3261 7.3.1)', async () => {
+    const sub = await a.subscribe({
+      target: server.target('udp'),
+      uri: LIST_URI,
+      identity: USER2,
+      accept: ['application/pidf+xml', 'application/rlmi+xml', 'multipart/related'],
+      headers: [
+        ['Supported', 'timer'],
+        ['Supported', 'eventlist'],
+      ],
+    });
+    expect([sub.response!.status, sub.response!.get('Require')]).toEqual([200, 'eventlist']);
+  });
+
   test('a service for another package only: 489 with the packages this server serves', async () => {
     expect(await xcap.write('rls-services', USER2, services(listNode, 'dialog'))).toBe(200);
     const e = await subscribeList().then(

@@ -16,7 +16,7 @@
  */
 import type { NotifyContent, Subscription, SubscribeDecision, Notifier } from '@ut-testbed/sip-core';
 import type { Logger } from 'pino';
-import { aorOf, type WatcherIdentity } from '../identity';
+import type { WatcherIdentity } from '../identity';
 import { ALLOW_EVENTS } from '../publish';
 import type { PresenceDocuments } from '../watch/documents';
 import type { Watch, WatchOwner, WatchStatus, WatchTable } from '../watch/watches';
@@ -166,20 +166,18 @@ export class ListService {
   /** An initial SUBSCRIBE to a service URI. */
   async subscribe(
     sub: Subscription,
-    req: { get(n: string): string | undefined },
+    req: { getAll(n: string): string[] },
     watcher: WatcherIdentity,
     service: Service,
   ): Promise<SubscribeDecision> {
-    const supported = (req.get('Supported') ?? '').split(',').map((s) => s.trim().toLowerCase());
+    // every Supported header field, each a comma list (RFC 3261 7.3.1)
+    const supported = req.getAll('Supported').map((s) => s.trim().toLowerCase());
     if (!supported.includes(EVENTLIST))
       return { reject: 421, reason: 'Extension Required', headers: [['Require', EVENTLIST]] };
-    const owner = await this.ownerOf(service.uri, watcher);
-    if (!owner) return { reject: 403, reason: 'Forbidden' };
-    const own = await this.readServices(`rls-services/users/${owner}/index`, owner);
-    // the owner's document as it is now: the global index may be older than the last change (unreadable
-    // now: the index's copy)
-    const current = own === undefined ? service : findService(own, service.uri);
-    if (!current) return { reject: 404, reason: 'Not Found' };
+    // the owner, and the service as the owner's document has it now (the global index may be older)
+    const found = await this.ownerOf(service.uri, watcher);
+    if (!found) return { reject: 403, reason: 'Forbidden' };
+    const { owner, service: current } = found;
     if (!allowsPackage(current, sub.event.type))
       // RFC 6665 8.3.2: a 489 lists the packages the server does serve
       return { reject: 489, reason: 'Bad Event', headers: [['Allow-Events', ALLOW_EVENTS]] };
@@ -267,7 +265,7 @@ export class ListService {
   /** Resolves the list's service into members (keeping the watches of `keep` for resources still there). */
   private async resolveInto(list: ListSubscription, keep?: Map<string, Member>): Promise<void> {
     const resolved = await resolveService(list.service, {
-      fetch: (uri) => this.fetchOwn(list.owner, uri),
+      fetch: (uri) => this.o.xcap.getOwn(list.owner, uri),
       xcapRoot: this.o.xcapRoot,
       maxResources: this.o.maxResources ?? 1000,
     });
@@ -311,10 +309,15 @@ export class ListService {
     list.members = ordered;
   }
 
-  private async ownerOf(serviceUri: string, watcher: WatcherIdentity): Promise<string | undefined> {
+  /** Which of the watcher's identities owns the service (its own rls-services document holds it), and it. */
+  private async ownerOf(
+    serviceUri: string,
+    watcher: WatcherIdentity,
+  ): Promise<{ owner: string; service: Service } | undefined> {
     for (const id of watcher.identities) {
       const own = await this.readServices(`rls-services/users/${id}/index`, id);
-      if (own && findService(own, serviceUri)) return id;
+      const service = own && findService(own, serviceUri);
+      if (service) return { owner: id, service };
     }
     return undefined;
   }
@@ -330,20 +333,6 @@ export class ListService {
       return parseRlsServices(res.body);
     } catch (e) {
       this.o.logger.warn({ err: e, path }, 'rls-services not readable');
-      return undefined;
-    }
-  }
-
-  /** A list node of the owner's (or a global one); another user's documents are not read on its behalf. */
-  private async fetchOwn(owner: string, uri: string): Promise<string | undefined> {
-    const path = this.o.xcap.pathOf(uri);
-    if (path === undefined) return undefined;
-    const user = XcapClient.userOf(path);
-    if (user !== undefined && aorOf(user) !== owner) return undefined;
-    try {
-      const res = await this.o.xcap.get(path, owner);
-      return res.status === 200 ? res.body : undefined;
-    } catch {
       return undefined;
     }
   }

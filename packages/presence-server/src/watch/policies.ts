@@ -119,25 +119,11 @@ export class Policies {
     for (const anc of externalListRefs(rules)) {
       const members = await resolveService(
         { uri: anc, resourceList: anc, packages: [] },
-        { fetch: (uri) => this.fetchOwn(presentity, uri) },
+        { fetch: (uri) => this.xcap.getOwn(presentity, uri) },
       );
       externalLists.set(anc, new Set(members.resources.map((r) => aorOf(r.uri) ?? r.uri)));
     }
     return { rules, externalLists };
-  }
-
-  /** A list of the presentity's own (or a global one): another user's list is not read on its behalf. */
-  private async fetchOwn(presentity: string, uri: string): Promise<string | undefined> {
-    const path = this.xcap.pathOf(uri);
-    if (path === undefined) return undefined;
-    const user = XcapClient.userOf(path);
-    if (user !== undefined && aorOf(user) !== presentity) return undefined;
-    try {
-      const res = await this.xcap.get(path, presentity);
-      return res.status === 200 ? res.body : undefined;
-    } catch {
-      return undefined;
-    }
   }
 }
 

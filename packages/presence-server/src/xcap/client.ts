@@ -10,6 +10,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { aorOf } from '../identity';
 
 export interface XcapResponse {
   status: number;
@@ -261,6 +262,24 @@ export class XcapClient {
     if (segs[1] !== 'users' || !segs[2]) return undefined;
     try {
       return decodeURIComponent(segs[2]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A document or node of `owner`'s own, or a global one, read as `owner` (its body on 200, else undefined,
+   * also when the server is away): another user's documents are never read on someone's behalf. `owner` is
+   * an AOR; the user of the path is compared as one (`aorOf`).
+   */
+  async getOwn(owner: string, uri: string): Promise<string | undefined> {
+    const path = this.pathOf(uri);
+    if (path === undefined) return undefined;
+    const user = XcapClient.userOf(path);
+    if (user !== undefined && aorOf(user) !== owner) return undefined;
+    try {
+      const res = await this.get(path, owner);
+      return res.status === 200 ? res.body : undefined;
     } catch {
       return undefined;
     }
