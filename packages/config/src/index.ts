@@ -44,3 +44,4 @@ export type { ParseOptions, LoadOptions } from './load';
 export { resolveConfigPaths, IN_MEMORY_DATABASE } from './paths';
 export { ConfigError, formatIssue, formatPath } from './errors';
 export type { ConfigIssue } from './errors';
+export { publicXcapRoot, apCertificatePath } from './derived';

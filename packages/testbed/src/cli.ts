@@ -19,6 +19,7 @@ import {
   UsageError,
   type Io,
 } from '@ut-testbed/service-kit';
+import { apCertificatePath } from '@ut-testbed/config';
 import { createTracer, MemorySink } from '@ut-testbed/trace';
 import pino from 'pino';
 import { SERVICES, startTestbed, type ServiceName, type TestbedEndpoints } from './compose';
@@ -199,7 +200,7 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
       });
       let certificate: string | undefined;
       if (tb.certificate && !config.ap.tls.cert) {
-        certificate = certificatePath(config);
+        certificate = apCertificatePath(config);
         mkdirSync(dirname(certificate), { recursive: true });
         writeFileSync(certificate, tb.certificate);
       }
@@ -244,13 +245,8 @@ export function run(argv: string[], io: Io, o: RunOptions = {}): Promise<number>
   return runProgram('testbed', p, argv, io).then((c) => (c === 0 ? code : c));
 }
 
-/** Where `testbed up` writes a generated AP certificate: next to the HSS database (under .testbed/). */
-export function certificatePath(config: { hss: { database: string } }): string {
-  return resolve(dirname(config.hss.database), 'ap-certificate.pem');
-}
-
 function defaultCertificate(config: { hss: { database: string }; ap: { tls: { cert: string | null } } }) {
-  const path = config.ap.tls.cert ?? certificatePath(config);
+  const path = apCertificatePath(config);
   try {
     return { certificate: readFileSync(path, 'utf8') };
   } catch {

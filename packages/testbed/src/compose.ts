@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { start as startAp, type ApService } from '@ut-testbed/ap';
-import type { Config } from '@ut-testbed/config';
+import { publicXcapRoot, type Config } from '@ut-testbed/config';
 import { start as startHss, type HssService } from '@ut-testbed/hss-sim';
 import { start as startPresence, type PresenceService } from '@ut-testbed/presence-server';
 import { createNoopTracer, type Tracer } from '@ut-testbed/trace';
@@ -160,7 +160,7 @@ export async function startTestbed(o: TestbedOptions): Promise<Testbed> {
     }
     // the public XCAP root UEs write in rls-services and pres-rules (the AP's port, xcap.<realm>) names the
     // XCAP server the presence server reads
-    const publicRoot = `https://xcap.${config.realm}:${config.ap.listen.port}${config.xcap.root}`;
+    const publicRoot = publicXcapRoot(config);
     if (!config.presence.xcapAliases.includes(publicRoot)) config.presence.xcapAliases.push(publicRoot);
     let presence: PresenceService | undefined;
     if (wanted.has('presence')) {

@@ -6,7 +6,7 @@
 import { request } from 'node:https';
 import { isDeepStrictEqual } from 'node:util';
 import { opcFromOp } from '@ut-testbed/aka-crypto';
-import type { Config } from '@ut-testbed/config';
+import { publicXcapRoot, type Config } from '@ut-testbed/config';
 import type { TraceEvent, Tracer } from '@ut-testbed/trace';
 import { createUa, UsimModel, UtClient, XcapClient, type Ua } from '@ut-testbed/ue-client';
 import type { ServiceName, TestbedEndpoints } from '../compose';
@@ -159,7 +159,7 @@ export class Context implements ScenarioContext {
   }
 
   get xcapRoot(): string {
-    return `https://xcap.${this.o.config.realm}:${this.o.config.ap.listen.port}${this.o.config.xcap.root}`;
+    return publicXcapRoot(this.o.config);
   }
 
   async ua(subscriber: number): Promise<Ua> {

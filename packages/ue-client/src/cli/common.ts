@@ -5,10 +5,9 @@
  * command carries them, nor RES, CK or IK (the USIM model keeps those to itself).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { fromHex, opcFromOp, toHex } from '@ut-testbed/aka-crypto';
-import type { Config } from '@ut-testbed/config';
+import { apCertificatePath, type Config } from '@ut-testbed/config';
 import { UsageError, type Io } from '@ut-testbed/service-kit';
 import { createTracer, type Tracer } from '@ut-testbed/trace';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -223,13 +222,8 @@ export function listenTarget(l: { host: string; port: number }, key: string, fla
   return { host, port: l.port };
 }
 
-/** Where `testbed up` writes the AP certificate it generated (testbed's `certificatePath`). */
-export function defaultCaPath(config: Config): string {
-  return config.ap.tls.cert ?? resolve(dirname(config.hss.database), 'ap-certificate.pem');
-}
-
 export function readCa(flag: string | undefined, config: Config): string {
-  const path = flag ?? defaultCaPath(config);
+  const path = flag ?? apCertificatePath(config);
   try {
     return readFileSync(path, 'utf8');
   } catch {

@@ -10,7 +10,7 @@
  * does: the Ut client names it in X-3GPP-Intended-Identity when it is not the subscriber's default.
  */
 import { commandConfig, UsageError, type Io } from '@ut-testbed/service-kit';
-import type { Config } from '@ut-testbed/config';
+import { publicXcapRoot, type Config } from '@ut-testbed/config';
 import { Option, type Command } from 'commander';
 import { UtClient, type UtResponse } from '../http/ut-client';
 import { ATTRIBUTE_TYPE, DOCUMENT_TYPES, ELEMENT_TYPE } from '../xcap/xcap-client';
@@ -90,8 +90,7 @@ function entityTag(v: string, flag: string): string {
 function xcapRoot(flag: string | undefined, config: Config, connectTo: HostPort): URL {
   if (flag === undefined) {
     // the UE names the AP by the XCAP server's name in the realm, on the port the AP listens on
-    const port = config.ap.listen.port || connectTo.port;
-    return new URL(`https://xcap.${config.realm}:${port}${config.xcap.root}`);
+    return new URL(publicXcapRoot(config, connectTo.port));
   }
   let u: URL;
   try {
