@@ -3,6 +3,7 @@
  * freshness check; the UE answers with auts (RFC 3310 3.4, empty password); the AP sends MAR with
  * SIP-Authorization = RAND || AUTS; the HSS checks MAC-S and resets its SQN; the fresh challenge succeeds.
  */
+import { decodeAkaNonce } from '@ut-testbed/aka-crypto';
 import { isRequest } from '@ut-testbed/diameter-codec';
 import type { Scenario } from '../scenario/types';
 import { authItem, diameterOf, digestParams, headerOf, mark, methodOf, statusOf } from './trace-read';
@@ -28,10 +29,9 @@ export const resync: Scenario = {
       const seen = wire.seen();
       const ut = seen.filter((e) => e.iface === 'Ut');
       const challenge = ut.find((e) => statusOf(e) === 401);
-      const rand = Buffer.from(
+      const rand = decodeAkaNonce(
         digestParams(challenge && headerOf(challenge, 'WWW-Authenticate')).nonce ?? '',
-        'base64',
-      ).subarray(0, 16);
+      ).rand;
       const resync = ut.find(
         (e) => methodOf(e) === 'PUT' && /\bauts=/.test(headerOf(e, 'Authorization') ?? ''),
       );

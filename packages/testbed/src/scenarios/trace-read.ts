@@ -3,6 +3,7 @@
  * message (in one process the sender and the receiver both record it), HTTP start lines and headers, Digest
  * parameters, and Diameter messages decoded.
  */
+import { parseAuthenticationInfo, parseChallenges } from '@ut-testbed/aka-crypto';
 import {
   decodeMessage,
   isRequest,
@@ -39,14 +40,16 @@ export function methodOf(e: TraceEvent): string | undefined {
   return statusOf(e) === undefined ? /^([A-Z]+) /.exec(head(e))?.[1] : undefined;
 }
 
-/** The parameters of a Digest challenge or credentials (quotes removed), lower-case names. */
+/**
+ * The parameters of a Digest challenge or credentials, or of an Authentication-Info value (aka-crypto's
+ * parsers: quoted strings unescaped), by lower-case name.
+ */
 export function digestParams(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (header === undefined) return out;
-  const re = /([a-zA-Z0-9_-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
-  for (const m of header.replace(/^\s*\w+\s+/, '').matchAll(re))
-    out[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
-  return out;
+  if (header === undefined) return {};
+  const params = /^\s*Digest\s/i.test(header)
+    ? parseChallenges(header)[0]!.params
+    : parseAuthenticationInfo(header);
+  return Object.fromEntries(params.list.map((p) => [p.name.toLowerCase(), p.value]));
 }
 
 /** A recorded Diameter message, decoded; undefined for another protocol or bytes that do not decode. */

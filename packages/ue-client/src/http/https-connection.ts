@@ -15,7 +15,7 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type TLSSocket } from 'node:tls';
-import { httpResponseBytes, type TraceEndpoint, type Tracer } from '@ut-testbed/trace';
+import { httpRequestBytes, httpResponseBytes, type TraceEndpoint, type Tracer } from '@ut-testbed/trace';
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
@@ -217,15 +217,14 @@ export class HttpsConnection {
     if (!tracer?.enabled) return;
     const emit = () => {
       const { client, server } = this.#endpoints(s);
-      let head = `${r.method} ${r.target} HTTP/1.1\r\n`;
-      for (const [k, v] of r.headers) head += `${k}: ${v}\r\n`;
+      const request = { method: r.method, url: r.target, httpVersion: '1.1', rawHeaders: r.headers.flat() };
       tracer.emit({
         iface: 'Ut',
         proto: 'http',
         transport: 'tls',
         from: client,
         to: server,
-        bytes: Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), r.body ?? Buffer.alloc(0)]),
+        bytes: httpRequestBytes(request, r.body),
         summary: `${r.method} ${r.target}`,
       });
     };
