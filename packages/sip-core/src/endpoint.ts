@@ -240,7 +240,8 @@ export async function createEndpoint(o: EndpointOptions): Promise<Endpoint> {
   /** A completed non-INVITE transaction hands its Timer J to `completed` (see CompletedTransactions). */
   const handOff = (tx: ServerTx, again: () => Promise<void>): boolean => {
     const f = filed.get(tx);
-    if (!f || f.keys.length !== 1 || tx instanceof InviteServerTransaction) return false;
+    // only a non-INVITE transaction completes this way: it is filed under its one key
+    if (!f) return false;
     const c = completed.add(again, f.keys[0]!, f.cKey);
     servers.set(c.key, c);
     if (c.cancelKey !== undefined && cancellable.get(c.cancelKey) === tx) cancellable.set(c.cancelKey, c);

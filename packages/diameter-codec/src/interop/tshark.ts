@@ -36,6 +36,6 @@ export function tsharkWithDictionary(dir: string): (args: string[]) => string {
     execFileSync(
       root ? 'setpriv' : TSHARK,
       [...(root ? ['--reuid=65534', '--regid=65534', '--clear-groups', TSHARK] : []), ...args],
-      { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
+      { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
     );
 }

@@ -340,7 +340,8 @@ export class Notifier {
       return;
     }
     dialog.refreshTarget(req);
-    if (tx.connection) dialog.flow = tx.connection;
+    // the flow the refresh came on, or none (UDP): NOTIFYs follow the refreshed target, not an older connection
+    dialog.flow = tx.connection;
     const exp = this.expiresOf(req, sub.pkg);
     if ('tooBrief' in exp) {
       tx.respond(423, 'Interval Too Brief', [['Min-Expires', String(exp.tooBrief)]]);
