@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freePort } from '@ut-testbed/diameter-codec';
 import { startServiceProcess, type ServiceProcess } from '@ut-testbed/service-kit';
 import { parse, stringify } from 'yaml';
 
@@ -189,14 +189,6 @@ export function sectionOf(cfg: Cfg, key: string): Section {
   return section;
 }
 
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 export interface Started {
   name: string;
   /** the address its peers connect to ("127.0.0.1:port") */
@@ -357,7 +349,7 @@ export class ComposeRun {
   async startRedis(name: string): Promise<Started> {
     const s = this.compose.services[name]!;
     const [bin, ...args] = s.command!;
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const proc = spawn(bin!, [...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...environmentOf(s) },

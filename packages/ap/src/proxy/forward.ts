@@ -160,10 +160,11 @@ export function forward(o: ForwardOptions): Promise<ForwardedResponse> {
       ),
     );
     // the request is traced once its connection is there (its addresses known), before any answer
-    r.once('socket', (sock: Socket) => {
-      if (sock.connecting) sock.once('connect', () => traceRequest(o, sock, headers));
-      else traceRequest(o, sock, headers);
-    });
+    if (o.tracer.enabled)
+      r.once('socket', (sock: Socket) => {
+        if (sock.connecting) sock.once('connect', () => traceRequest(o, sock, headers));
+        else traceRequest(o, sock, headers);
+      });
     r.end(o.body);
   });
 }
@@ -187,7 +188,6 @@ function ends(o: ForwardOptions, socket: Addresses) {
 }
 
 function traceRequest(o: ForwardOptions, socket: Addresses, sent: [string, string][]): void {
-  if (!o.tracer.enabled) return;
   const { ap, as } = ends(o, socket);
   o.tracer.emit({
     iface: 'AS',
