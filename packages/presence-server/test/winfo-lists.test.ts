@@ -342,4 +342,21 @@ describe('event lists', () => {
     const n = await a.notes.next();
     expect(n.request.get('Subscription-State')).toBe('terminated;reason=noresource');
   });
+
+  test('close(): the list and the winfo subscriptions end with NOTIFY terminated;reason=noresource', async () => {
+    await subscribeList();
+    await a.notes.next();
+    await subscribeWinfo(b, USER1);
+    await b.notes.next();
+    await server.svc.close();
+    const [list, winfoFinal] = [await a.notes.next(), await b.notes.next()];
+    expect([list.request.get('Event'), list.request.get('Subscription-State')]).toEqual([
+      'presence',
+      'terminated;reason=noresource',
+    ]);
+    expect([winfoFinal.request.get('Event'), winfoFinal.request.get('Subscription-State')]).toEqual([
+      'presence.winfo',
+      'terminated;reason=noresource',
+    ]);
+  });
 });

@@ -34,6 +34,18 @@ function io() {
   return { io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s) }, out, err };
 }
 
+test('replay on a terminal: the ladder in colour (ANSI), the same text without it otherwise', async () => {
+  const sgr = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+  const tty = io();
+  expect(await run(['replay', 'section3'], tty.io, { tty: true })).toBe(0);
+  const coloured = tty.out.join('');
+  expect(coloured.match(sgr)?.length ?? 0).toBeGreaterThan(0);
+  const plain = io();
+  expect(await run(['replay', 'section3'], plain.io)).toBe(0);
+  expect(plain.out.join('').match(sgr)).toBeNull();
+  expect(coloured.replace(sgr, '').split('\n').length).toBe(plain.out.join('').split('\n').length);
+});
+
 test('testbed scenarios: one line each, in order', async () => {
   const c = io();
   expect(await run(['scenarios'], c.io)).toBe(0);
