@@ -55,6 +55,11 @@ export interface PresenceOptions {
    */
   now?: () => number;
   /**
+   * How long a watcher whose subscription ended while pending stays `waiting` in watcher information for the
+   * presentity to decide, before it ends with `giveup` (RFC 3857 4.7.1); default a day.
+   */
+  waitingSeconds?: number;
+  /**
    * Lab switch, off by default: when a request has no P-Asserted-Identity that may be believed (none, or not
    * from presence.trustedPeers), its From URI stands for the sender instead of a 403. Never in IMS use.
    * Default: presence.trustFrom.
@@ -115,6 +120,7 @@ export async function start(o: PresenceOptions): Promise<PresenceService> {
   const winfoHolder: { changed?: (p: string, pkg: string, e: WatcherEntry[]) => void } = {};
   const watchers = new WatcherRegistry({
     clock,
+    ...(o.waitingSeconds !== undefined ? { waitingSeconds: o.waitingSeconds } : {}),
     onChange: (p, pkg, changed) => winfoHolder.changed?.(p, pkg, changed),
   });
   const watches = new WatchTable(policies, watchers, (p) => sphereOf(documents.composed(p)), logger);

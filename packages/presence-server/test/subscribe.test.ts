@@ -5,6 +5,7 @@
  * clock, and the final NOTIFYs on close.
  */
 import { ManualClock, type Endpoint, type Notification } from '@ut-testbed/sip-core';
+import { parseWatcherinfo } from '../src/winfo/document';
 import { parseXml, children } from '../src/xml/dom';
 import { client, pidf, publishRequest, startServer, USER1, USER2, type Server } from './support';
 import { presRules, startXcap, watcherUe, type WatcherUe, type Xcap } from './support-xcap';
@@ -289,6 +290,39 @@ test('a Request-URI of another domain: 404; no asserted identity from an untrust
     ).rejects.toMatchObject({ response: { status: 403 } });
   } finally {
     await outsider.close();
+  }
+});
+
+test('a watcher left waiting for waitingSeconds ends with giveup in watcher information', async () => {
+  await server.svc.close();
+  server = await startServer({ xcapRoot: xcap.root }, { clock, waitingSeconds: 60 });
+  await server.svc.xcapConnected();
+  const owner = await watcherUe();
+  const rows = (n: Notification) =>
+    parseWatcherinfo(n.body.toString()).lists[0]!.watchers.map((w) => [w.uri, w.status, w.event]);
+  try {
+    await owner.subscribe({
+      target: server.target('udp'),
+      uri: USER1,
+      identity: USER1,
+      event: 'presence.winfo',
+      accept: ['application/watcherinfo+xml'],
+    });
+    await owner.notes.next();
+    const sub = await subscribe(); // no rules: pending
+    await watcher.notes.next();
+    expect(rows(await owner.notes.next())).toEqual([[USER2, 'pending', 'subscribe']]);
+    await sub.unsubscribe();
+    expect(rows(await owner.notes.next())).toEqual([[USER2, 'waiting', 'timeout']]);
+    // every NOTIFY answered first (owner: full, pending, waiting; watcher: pending, terminated), or the jump of
+    // the clock would fire their Timer F
+    await notifiesAnswered(5);
+    clock.advance(60_000);
+    expect(rows(await owner.notes.next())).toEqual([[USER2, 'terminated', 'giveup']]);
+  } finally {
+    // the server first: its final NOTIFYs must find the owner's port open (its wait runs on the manual clock)
+    await server.svc.close();
+    await owner.close();
   }
 });
 
