@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { decodeAkaNonce, fromHex, Milenage, parseChallenges } from '@ut-testbed/aka-crypto';
 import { run } from '../src/cli';
 import { EMPTY_LIST, headerOf, network, USER1, USER2, type Network } from './support/network';
-import { pidf, Queue, startPresence, type Presence } from './support/presence';
+import { pidf, Queue, resourceLists, rlsServices, startPresence, type Presence } from './support/presence';
 
 // TS 35.208 test set 1: the OP whose OPc is USER1's; the CLI's config gives USER1 by OP
 const USER1_OP = 'cdc202d5123e20f62b6d676ac72cb318';
@@ -286,6 +286,29 @@ describe('ue publish and subscribe', () => {
     const winfo = await ue(['subscribe', IMPU2, '--identity', IMPU2, '--event', 'presence.winfo']);
     expect(winfo.code).toBe(0);
     expect(JSON.parse(winfo.out)).toMatchObject({ state: 'active', watcherinfo: { state: 'full' } });
+  });
+
+  it('--list: an event list subscription, printed as the list view with its resources', async () => {
+    const listUri = 'sip:user1_public1-cli@home1.net';
+    // written as the AP forwards a UE's Ut request
+    const put = (auid: string, type: string, body: string) =>
+      fetch(`http://${net.xcap.endpoints.http}/services/${auid}/users/${IMPU1}/index`, {
+        method: 'PUT',
+        headers: { 'X-3GPP-Asserted-Identity': `"${IMPU1}"`, 'Content-Type': type },
+        body,
+      }).then((r) => r.status);
+    expect(
+      await put('resource-lists', 'application/resource-lists+xml', resourceLists('cli', [{ uri: IMPU2 }])),
+    ).toBeLessThan(300);
+    expect(
+      await put('rls-services', 'application/rls-services+xml', rlsServices(listUri, IMPU1, 'cli')),
+    ).toBeLessThan(300);
+    const sub = await ue(['subscribe', listUri, '--list', '--count', '1']);
+    expect([sub.code, sub.err]).toEqual([0, '']);
+    const n = JSON.parse(sub.out) as { state: string; list: { uri: string; resources: { uri: string }[] } };
+    expect(n.state).toBe('active');
+    expect(n.list.uri).toBe(listUri);
+    expect(n.list.resources.map((r) => r.uri)).toEqual([IMPU2]);
   });
 
   it('a rejected SUBSCRIBE: exit 1 with the status on stderr', async () => {
